@@ -1,0 +1,24 @@
+"""One batched search over a batch of environments' current observations."""
+from typing import NamedTuple
+
+import numpy as np
+
+from pipeline.actors.model_fns import ModelFns
+from pipeline.search import mcts
+
+
+class Decision(NamedTuple):
+  """actions [B] int, policy [B, A] visit distribution, root_value [B]."""
+  actions: np.ndarray
+  policy: np.ndarray
+  root_value: np.ndarray
+
+
+def decide(fns: ModelFns, observations: np.ndarray, search_config: mcts.SearchConfig,
+           rng: np.random.Generator, add_noise: bool, temperature: float) -> Decision:
+  """Searches from every observation [B, *obs] at once and picks actions."""
+  out = mcts.search(fns.root(observations), fns.recurrent, search_config, rng,
+                    add_noise=add_noise)
+  return Decision(mcts.select_actions(out.visit_counts, temperature, rng),
+                  mcts.visit_policy(out.visit_counts, 1.0).astype(np.float32),
+                  np.asarray(out.root_value, np.float32))

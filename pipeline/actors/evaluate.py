@@ -1,0 +1,62 @@
+"""Evaluation: play N episodes greedily (no root noise) with given parameters."""
+import csv
+import os
+from typing import Dict, List
+
+import numpy as np
+
+from pipeline import records
+from pipeline.actors import acting
+from pipeline.actors.model_fns import ModelFns, search_config
+from pipeline.envs import registry
+
+
+def evaluate(config, network, records_dir: str, param_version: int, num_episodes: int,
+             evaluator_id: int = 0) -> List[Dict]:
+  """Plays num_episodes on config.evaluate.num_envs envs in lock-step.
+
+  Temperature 0 (most visited action), no Dirichlet noise, full games
+  (training=False). Appends "eval" records and returns them.
+  """
+  ec = config.evaluate
+  writer = records.EpisodeWriter(records_dir, "eval", evaluator_id)
+  n_envs = min(ec.num_envs, num_episodes)
+  envs = [registry.make(config.env.name, seed=10_000 * (config.seed + 1) + writer.next_index + i,
+                        training=False) for i in range(n_envs)]
+  frames_per_step = getattr(envs[0], "frames_per_step", 1)
+  fns = ModelFns(network)
+  scfg = search_config(config, ec.num_simulations)
+  rng = np.random.default_rng(config.seed)
+  timesteps = [env.reset() for env in envs]
+  returns, lengths = np.zeros(n_envs), np.zeros(n_envs, np.int64)
+  started, done = n_envs, []
+  active = np.ones(n_envs, bool)
+  while active.any():
+    obs = np.stack([ts.observation for ts in timesteps])
+    d = acting.decide(fns, obs, scfg, rng, add_noise=False, temperature=0.0)
+    for i in np.flatnonzero(active):
+      nxt = envs[i].step(d.actions[i])
+      returns[i] += nxt.reward
+      lengths[i] += 1
+      timesteps[i] = nxt
+      if nxt.last():
+        done.append(writer.write(returns[i], int(lengths[i]), int(lengths[i]) * frames_per_step,
+                                 param_version))
+        returns[i], lengths[i] = 0.0, 0
+        if started < num_episodes:
+          timesteps[i] = envs[i].reset()
+          started += 1
+        else:
+          active[i] = False
+  writer.close()
+  return done
+
+
+def write_scores_csv(path: str, episodes: List[Dict]) -> None:
+  """One row per evaluation episode: episode, return, length, param_version."""
+  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  with open(path, "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["episode", "return", "length", "param_version"])
+    for e in episodes:
+      w.writerow([e["episode_index"], e["return"], e["length"], e["param_version"]])

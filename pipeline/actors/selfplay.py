@@ -1,0 +1,127 @@
+"""Self-play: a batch of environments, one batched search per step, Reverb out.
+
+Each actor polls Reverb's "variables" table for new search parameters, writes
+overlapping sequences to the "replay" table (pipeline/replay/writer.py) and
+appends every finished episode to its own TFRecord shards.
+"""
+import logging
+import time
+from typing import Callable, List
+
+import dm_env
+import numpy as np
+import reverb
+
+from pipeline import records
+from pipeline.actors import acting
+from pipeline.actors.model_fns import ModelFns, search_config, temperature
+from pipeline.envs import registry
+from pipeline.networks.muzero_net import make_network
+from pipeline.replay import variables
+from pipeline.replay.spec import step_spec
+from pipeline.replay.writer import SequenceWriter
+
+
+def env_seed(config_seed: int, actor_id: int, env_index: int, incarnation: int) -> int:
+  """A distinct seed per (run seed, actor, env, restart of the actor)."""
+  return int(np.random.SeedSequence([config_seed, actor_id, env_index, incarnation])
+             .generate_state(1)[0])
+
+
+class SelfPlayActor:
+  """Plays config.actors.envs_per_actor games in lock-step."""
+
+  def __init__(self, config, actor_id: int, client: reverb.Client, records_dir: str):
+    self.config, self.actor_id, self.client = config, actor_id, client
+    self.episodes = records.EpisodeWriter(records_dir, "selfplay", actor_id)
+    incarnation = self.episodes.next_index
+    n = config.actors.envs_per_actor
+    self.envs: List[dm_env.Environment] = [
+        registry.make(config.env.name, seed=env_seed(config.seed, actor_id, i, incarnation),
+                      training=True) for i in range(n)]
+    obs_spec, act_spec = self.envs[0].observation_spec(), self.envs[0].action_spec()
+    self.num_actions = act_spec.num_values
+    self.frames_per_step = getattr(self.envs[0], "frames_per_step", 1)
+    self.network = make_network(config, obs_spec.shape, self.num_actions)
+    self.fns = ModelFns(self.network)
+    self.search_config = search_config(config)
+    self.spec = step_spec(obs_spec.shape, obs_spec.dtype, self.num_actions)
+    r = config.replay
+    self.writers = [SequenceWriter(client, self.spec, r.sequence_length, r.sequence_overlap,
+                                   config.discount, config.learner.td_lambda,
+                                   r.priority_exponent) for _ in range(n)]
+    self.rng = np.random.default_rng(env_seed(config.seed, actor_id, -1, incarnation))
+    self.version = -1
+
+  def poll_parameters(self, wait_seconds: float = 0.0) -> None:
+    """Loads newer search parameters if the learner published any."""
+    deadline = time.time() + wait_seconds
+    while True:
+      got = variables.latest(self.client)
+      if got is not None and got[0] > self.version:
+        self.version = got[0]
+        self.network.set_weights(got[1])
+        return
+      if got is not None or time.time() >= deadline:
+        return
+      time.sleep(0.5)
+
+  def _step_record(self, obs, action, reward, discount, policy, value, last):
+    return {"observation": np.asarray(obs, self.spec["observation"].dtype.as_numpy_dtype),
+            "action": np.int32(action), "reward": np.float32(reward),
+            "discount": np.float32(discount), "policy": policy, "value": np.float32(value),
+            "last": np.float32(last), "mask": np.float32(1.0)}
+
+  def run(self, should_stop: Callable[[], bool], max_env_frames: int = 0,
+          poll_every_steps: int = 10, log_every_seconds: float = 30.0) -> None:
+    """Plays until should_stop() or this actor's frame budget is spent."""
+    cfg = self.config
+    self.poll_parameters(wait_seconds=600.0)
+    timesteps = [env.reset() for env in self.envs]
+    returns = np.zeros(len(self.envs))
+    lengths = np.zeros(len(self.envs), np.int64)
+    recent: List[float] = []
+    step, last_log = 0, time.time()
+    while not should_stop():
+      if max_env_frames and self.episodes.env_frames >= max_env_frames:
+        break
+      if step % poll_every_steps == 0:
+        self.poll_parameters()
+      temp = temperature(cfg.search.temperature_schedule,
+                         max(self.version, 0) / cfg.learner.num_steps)
+      obs = np.stack([ts.observation for ts in timesteps])
+      d = acting.decide(self.fns, obs, self.search_config, self.rng, True, temp)
+      for i, ts in enumerate(timesteps):
+        if ts.last():
+          # The final observation: value 0 after a termination, the search
+          # value after a truncation (the learner bootstraps from it).
+          value = d.root_value[i] if ts.discount > 0 else 0.0
+          self.writers[i].append(self._step_record(
+              ts.observation, self.rng.integers(self.num_actions), 0.0, 0.0, d.policy[i],
+              value, 1.0))
+          self.writers[i].end_episode()
+          self.episodes.write(returns[i], int(lengths[i]),
+                              int(lengths[i]) * self.frames_per_step, self.version)
+          recent = (recent + [returns[i]])[-100:]
+          returns[i], lengths[i] = 0.0, 0
+          timesteps[i] = self.envs[i].reset()
+          continue
+        nxt = self.envs[i].step(d.actions[i])
+        self.writers[i].append(self._step_record(
+            ts.observation, d.actions[i], nxt.reward, nxt.discount, d.policy[i],
+            d.root_value[i], 0.0))
+        returns[i] += nxt.reward
+        lengths[i] += 1
+        timesteps[i] = nxt
+      step += 1
+      if time.time() - last_log > log_every_seconds:
+        logging.info("actor %d: %d episodes, %d frames, params v%d, recent return %.1f",
+                     self.actor_id, self.episodes.next_index, self.episodes.env_frames,
+                     self.version, np.mean(recent) if recent else float("nan"))
+        last_log = time.time()
+    self.close()
+
+  def close(self):
+    for w in self.writers:
+      w.close()
+    self.episodes.close()

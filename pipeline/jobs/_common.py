@@ -1,0 +1,115 @@
+"""What every stage shares: config flags, the workdir, Reverb connections."""
+import json
+import os
+import signal
+import sys
+import time
+
+import reverb
+import tensorflow as tf
+from absl import flags
+from ml_collections import config_flags
+
+from pipeline import config_schema
+from pipeline.envs import registry
+from pipeline.errors import PipelineError
+from pipeline.replay.spec import sequence_signature, step_spec
+
+CONFIG = config_flags.DEFINE_config_file("config", None, "Run config (configs/NAME.py).")
+WORKDIR = flags.DEFINE_string("workdir", None, "Run directory (checkpoints, logs, results).")
+TF_THREADS = flags.DEFINE_integer("tf_threads", 1, "TensorFlow intra/inter-op threads.")
+
+
+def setup_tf() -> None:
+  tf.config.threading.set_intra_op_parallelism_threads(TF_THREADS.value)
+  tf.config.threading.set_inter_op_parallelism_threads(TF_THREADS.value)
+
+
+def load_config():
+  """The validated config from --config (and its --config.* overrides)."""
+  if CONFIG.value is None:
+    raise PipelineError("--config=configs/NAME.py is required")
+  return config_schema.validate(CONFIG.value)
+
+
+def config_overrides(argv=None):
+  """The --config.KEY=VALUE flags given on the command line, to pass to children."""
+  return [a for a in (argv or sys.argv) if a.startswith("--config.")]
+
+
+def prepare_workdir(config) -> str:
+  """Creates --workdir, checks it is writable, saves the config; returns the path."""
+  if not WORKDIR.value:
+    raise PipelineError("--workdir=DIR is required")
+  workdir = os.path.abspath(WORKDIR.value)
+  try:
+    os.makedirs(workdir, exist_ok=True)
+    probe = os.path.join(workdir, f".write-test-{os.getpid()}")
+    with open(probe, "w") as f:
+      f.write("ok")
+    os.remove(probe)
+  except OSError as e:
+    raise PipelineError(f"workdir {workdir} is not writable: {e.strerror}") from e
+  with open(os.path.join(workdir, "config.json"), "w") as f:
+    f.write(config.to_json(indent=2))
+  return workdir
+
+
+def env_specs(config):
+  """(observation spec, number of actions) of config.env.name."""
+  env = registry.make(config.env.name, seed=0)
+  obs_spec, num_actions = env.observation_spec(), env.action_spec().num_values
+  if hasattr(env, "close"):
+    env.close()
+  return obs_spec, num_actions
+
+
+def replay_signature(config):
+  obs_spec, num_actions = env_specs(config)
+  return sequence_signature(step_spec(obs_spec.shape, obs_spec.dtype, num_actions),
+                            config.replay.sequence_length)
+
+
+def connect(address: str, timeout_seconds: int = 30) -> reverb.Client:
+  """A Reverb client, after checking the server answers within the timeout."""
+  client = reverb.Client(address)
+  try:
+    client.server_info(timeout=timeout_seconds)
+  except Exception as e:  # pylint: disable=broad-except
+    raise PipelineError(f"cannot reach the Reverb server at {address} after "
+                        f"{timeout_seconds}s ({type(e).__name__})") from e
+  return client
+
+
+class StopFlag:
+  """Set by SIGTERM/SIGINT, so loops can end cleanly (checkpoint, flush)."""
+
+  def __init__(self):
+    self.stop = False
+    signal.signal(signal.SIGTERM, self._set)
+    signal.signal(signal.SIGINT, self._set)
+
+  def _set(self, signum, frame):
+    del signum, frame
+    self.stop = True
+
+  def __call__(self) -> bool:
+    return self.stop
+
+
+def die_with_parent() -> None:
+  """In a child process: get SIGKILL when the parent dies (Linux prctl)."""
+  try:
+    import ctypes
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+  except OSError:
+    pass
+
+
+def write_json(path: str, data) -> None:
+  """Writes JSON atomically (a kill never leaves half a file)."""
+  tmp = f"{path}.tmp-{os.getpid()}-{time.time_ns()}"
+  with open(tmp, "w") as f:
+    json.dump(data, f, indent=2)
+  os.replace(tmp, path)

@@ -1,0 +1,118 @@
+"""Append-only TFRecord episode logs, one folder per run under tfrecords/.
+
+Each writer owns its shards: `<kind>-<writer>-<start>.tfrecord`, a new shard
+per process start, so nothing already written is ever rewritten. A record is
+flushed as soon as its episode ends; a reader drops a torn last record (left
+by a kill -9 mid-write), and a restarted writer continues the episode index
+from the records that are complete, so the index has no gap and no duplicate.
+"""
+import glob
+import hashlib
+import os
+import time
+from typing import Dict, List, Optional
+
+import tensorflow as tf
+
+# Record fields: name -> (dtype, "int" | "float" | "bytes").
+FIELDS = {
+    "episode_index": "int",   # per writer, 0, 1, 2, ... without gaps
+    "return": "float",
+    "length": "int",          # agent steps
+    "env_frames": "int",      # frames incl. skipped frames, cumulative for the writer
+    "actor_id": "int",
+    "param_version": "int",   # learner step of the parameters used
+    "wall_time": "float",     # unix seconds at the episode's end
+    "kind": "bytes",          # b"selfplay" or b"eval"
+}
+
+RECORDS_ROOT_ENV = "PVE_RECORDS_ROOT"
+_REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_records_dir(workdir: str) -> str:
+  """tfrecords/<run>/ for a workdir: its basename plus a hash of its path.
+
+  The root is the repository's tfrecords/ unless $PVE_RECORDS_ROOT is set.
+  """
+  path = os.path.abspath(workdir)
+  root = os.environ.get(RECORDS_ROOT_ENV) or os.path.join(_REPO_ROOT, "tfrecords")
+  tag = hashlib.sha1(path.encode()).hexdigest()[:8]
+  return os.path.join(root, f"{os.path.basename(path.rstrip('/'))}-{tag}")
+
+
+def _to_example(episode: Dict) -> bytes:
+  feature = {}
+  for name, kind in FIELDS.items():
+    value = episode[name]
+    if kind == "int":
+      feature[name] = tf.train.Feature(int64_list=tf.train.Int64List(value=[int(value)]))
+    elif kind == "float":
+      feature[name] = tf.train.Feature(float_list=tf.train.FloatList(value=[float(value)]))
+    else:
+      value = value.encode() if isinstance(value, str) else value
+      feature[name] = tf.train.Feature(bytes_list=tf.train.BytesList(value=[value]))
+  return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+
+
+def _from_example(raw: bytes) -> Dict:
+  example = tf.train.Example.FromString(raw)
+  out = {}
+  for name, kind in FIELDS.items():
+    f = example.features.feature[name]
+    if kind == "int":
+      out[name] = int(f.int64_list.value[0])
+    elif kind == "float":
+      out[name] = float(f.float_list.value[0])
+    else:
+      out[name] = f.bytes_list.value[0].decode()
+  return out
+
+
+def _read_shard(path: str) -> List[Dict]:
+  """All complete records of one shard; a torn tail is dropped."""
+  episodes = []
+  try:
+    for raw in tf.data.TFRecordDataset(path).as_numpy_iterator():
+      episodes.append(_from_example(raw))
+  except tf.errors.DataLossError:
+    pass  # a record cut short by a kill: not complete, not counted
+  return episodes
+
+
+def read_episodes(records_dir: str, kind: Optional[str] = None) -> List[Dict]:
+  """Every complete episode under records_dir, sorted by (actor, index)."""
+  pattern = os.path.join(records_dir, f"{kind or '*'}-*.tfrecord")
+  episodes = [e for path in sorted(glob.glob(pattern)) for e in _read_shard(path)]
+  return sorted(episodes, key=lambda e: (e["kind"], e["actor_id"], e["episode_index"]))
+
+
+class EpisodeWriter:
+  """Appends finished episodes of one writer (e.g. one actor) to its shards."""
+
+  def __init__(self, records_dir: str, kind: str, writer_id: int):
+    os.makedirs(records_dir, exist_ok=True)
+    self._kind, self._writer_id = kind, writer_id
+    own = os.path.join(records_dir, f"{kind}-{writer_id:04d}-*.tfrecord")
+    previous = [e for path in sorted(glob.glob(own)) for e in _read_shard(path)]
+    self.next_index = max((e["episode_index"] for e in previous), default=-1) + 1
+    self.env_frames = max((e["env_frames"] for e in previous), default=0)
+    shard = os.path.join(records_dir, f"{kind}-{writer_id:04d}-{time.time_ns()}.tfrecord")
+    self._writer = tf.io.TFRecordWriter(shard)
+    self.path = shard
+
+  def write(self, episode_return: float, length: int, frames: int, param_version: int) -> Dict:
+    """Records one finished episode of `frames` env frames; returns the record."""
+    self.env_frames += int(frames)
+    record = {
+        "episode_index": self.next_index, "return": episode_return, "length": length,
+        "env_frames": self.env_frames, "actor_id": self._writer_id,
+        "param_version": param_version, "wall_time": time.time(), "kind": self._kind,
+    }
+    self._writer.write(_to_example(record))
+    self._writer.flush()
+    self.next_index += 1
+    return record
+
+  def close(self):
+    self._writer.close()

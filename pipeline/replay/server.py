@@ -1,0 +1,42 @@
+"""A Reverb server with the project's tables, restored from its checkpoints.
+
+Embedded in the pipeline process on one machine, or run alone as the `replay`
+stage for many hosts. Checkpoints go to <workdir>/reverb/; on start the
+newest complete one is loaded, so the replay contents survive a kill.
+"""
+import glob
+import os
+import shutil
+
+import reverb
+
+from pipeline.errors import PipelineError
+from pipeline.replay import tables
+
+KEEP_CHECKPOINTS = 2
+
+
+def checkpoint_dir(workdir: str) -> str:
+  return os.path.join(workdir, "reverb")
+
+
+def start_server(config, signature, workdir: str, port: int = 0) -> reverb.Server:
+  """Starts the server on `port` (0: a free one), restoring the latest checkpoint."""
+  path = checkpoint_dir(workdir)
+  os.makedirs(path, exist_ok=True)
+  checkpointer = reverb.checkpointers.DefaultCheckpointer(path=path)
+  server_tables = [tables.replay_table(config.replay, config.learner.batch_size, signature),
+                   tables.variables_table()]
+  try:
+    return reverb.Server(tables=server_tables, port=port or None, checkpointer=checkpointer)
+  except Exception as e:  # Reverb raises a plain RuntimeError/ValueError here.
+    raise PipelineError(f"cannot start the Reverb server from checkpoints in {path}: "
+                        f"{' '.join(str(e).split())[:300]}") from e
+
+
+def prune_checkpoints(workdir: str, keep: int = KEEP_CHECKPOINTS) -> None:
+  """Deletes all but the `keep` newest Reverb checkpoints (they are whole copies)."""
+  done = [d for d in glob.glob(os.path.join(checkpoint_dir(workdir), "*"))
+          if os.path.isdir(d) and os.path.exists(os.path.join(d, "DONE"))]
+  for old in sorted(done, key=os.path.getmtime)[:-keep]:
+    shutil.rmtree(old, ignore_errors=True)

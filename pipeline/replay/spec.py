@@ -1,0 +1,43 @@
+"""What one stored step holds, as TensorSpecs (the Reverb table signature).
+
+Per step t of a sequence of L steps:
+  observation [*obs]   the observation o_t (the env's dtype)
+  action []            a_t (int32; random on an episode's last step)
+  reward []            r_t received after a_t (0 on a last step)
+  discount []          0 if a_t ended the episode by termination, else 1
+  policy [A]           the search's visit distribution at o_t (behaviour policy)
+  value []             the search root value at o_t (0 after a termination)
+  last []              1 on an episode's final observation
+  mask []              1 on real steps, 0 on padding after an episode's end
+"""
+from typing import Dict, Tuple
+
+import numpy as np
+import tensorflow as tf
+
+STEP_FIELDS = ("observation", "action", "reward", "discount", "policy", "value", "last", "mask")
+
+
+def step_spec(observation_shape: Tuple[int, ...], observation_dtype, num_actions: int
+              ) -> Dict[str, tf.TensorSpec]:
+  f32 = tf.float32
+  return {
+      "observation": tf.TensorSpec(tuple(observation_shape), tf.as_dtype(observation_dtype)),
+      "action": tf.TensorSpec([], tf.int32),
+      "reward": tf.TensorSpec([], f32),
+      "discount": tf.TensorSpec([], f32),
+      "policy": tf.TensorSpec([num_actions], f32),
+      "value": tf.TensorSpec([], f32),
+      "last": tf.TensorSpec([], f32),
+      "mask": tf.TensorSpec([], f32),
+  }
+
+
+def sequence_signature(spec: Dict[str, tf.TensorSpec], length: int) -> Dict[str, tf.TensorSpec]:
+  """The item signature: every field with a leading time axis [L, ...]."""
+  return {k: tf.TensorSpec([length] + s.shape.as_list(), s.dtype) for k, s in spec.items()}
+
+
+def zero_step(spec: Dict[str, tf.TensorSpec]) -> Dict[str, np.ndarray]:
+  """A padding step: zeros everywhere, mask 0."""
+  return {k: np.zeros(s.shape, s.dtype.as_numpy_dtype) for k, s in spec.items()}

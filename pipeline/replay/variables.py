@@ -1,0 +1,27 @@
+"""Parameters from the learner to the actors through Reverb's "variables" table.
+
+The learner inserts [version, *weights] (max_size 1: the newest replaces the
+old); actors sample it whenever they poll. Works across hosts: nothing but
+the Reverb address is shared.
+"""
+from typing import List, Optional, Tuple
+
+import numpy as np
+import reverb
+
+from pipeline.replay.tables import VARIABLES
+
+
+def publish(client: reverb.Client, version: int, weights: List[np.ndarray]) -> None:
+  client.insert([np.asarray(version, np.int64)] + [np.asarray(w) for w in weights],
+                priorities={VARIABLES: 1.0})
+
+
+def latest(client: reverb.Client, timeout_ms: int = 0) -> Optional[Tuple[int, List[np.ndarray]]]:
+  """(version, weights) of the newest published parameters, or None if none yet."""
+  info = client.server_info(timeout=max(1, timeout_ms // 1000) if timeout_ms else None)
+  if info[VARIABLES].current_size == 0:
+    return None
+  sample = next(client.sample(VARIABLES, num_samples=1, emit_timesteps=False))
+  data = [np.asarray(x)[0] for x in sample.data]  # drop the item's time axis [1, ...]
+  return int(data[0]), data[1:]
