@@ -50,7 +50,7 @@ class SelfPlayActor:
     self.writers = [SequenceWriter(client, self.spec, r.sequence_length, r.sequence_overlap,
                                    config.discount, config.learner.td_lambda,
                                    r.priority_exponent) for _ in range(n)]
-    self.rng = np.random.default_rng(env_seed(config.seed, actor_id, -1, incarnation))
+    self.rng = np.random.default_rng(env_seed(config.seed, actor_id, n, incarnation))
     self.version = -1
 
   def poll_parameters(self, wait_seconds: float = 0.0) -> None:

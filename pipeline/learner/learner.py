@@ -119,8 +119,10 @@ class Learner:
     while int(self.step.numpy()) < lc.num_steps and not should_stop():
       try:
         sample = next(iterator)
-      except tf.errors.DeadlineExceededError:
+      except (StopIteration, tf.errors.DeadlineExceededError):
+        # The rate limiter timed out (no new data): the dataset ends; reopen it.
         on_log({"waiting_for_data": 1.0})
+        iterator = iter(dataset)
         continue
       metrics = self.learn_from(sample)
       step = int(self.step.numpy())

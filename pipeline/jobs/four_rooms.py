@@ -1,0 +1,78 @@
+"""Stage four_rooms: the PVE paper's Four Rooms experiments (Figures 3, 4a, 4b).
+
+    ./run.sh four_rooms --config=configs/four_rooms.py [--workdir=runs/four_rooms]
+
+Trains every model class (one vectorised tf.function per class), checkpoints
+as it goes, and writes figures/, tables/, checks.txt and TensorBoard
+summaries under the workdir. A rerun resumes and skips finished work.
+"""
+import json
+import os
+import time
+
+from absl import flags
+from absl import logging
+from ml_collections import config_flags
+
+from pipeline.errors import PipelineError
+from pipeline.errors import run_job
+
+_CONFIG = config_flags.DEFINE_config_file("config", None, "Four Rooms config file.")
+_WORKDIR = flags.DEFINE_string("workdir", "runs/four_rooms", "Output and checkpoint folder.")
+
+# Keys that may change between a run and its resumption.
+_RUNTIME_KEYS = ("threads", "log_every_secs", "checkpoint_every_secs", "experiments")
+
+
+def _prepare_workdir(workdir, config):
+  """Creates workdir, checks it is writable and was made with the same config."""
+  try:
+    os.makedirs(workdir, exist_ok=True)
+    probe = os.path.join(workdir, ".write_test")
+    with open(probe, "w") as f:
+      f.write("ok")
+    os.remove(probe)
+  except OSError as e:
+    raise PipelineError(f"workdir {workdir!r} is not writable ({e.strerror})") from None
+  science = {k: v for k, v in config.to_dict().items() if k not in _RUNTIME_KEYS}
+  path = os.path.join(workdir, "config.json")
+  text = json.dumps(science, sort_keys=True, default=list)
+  if os.path.exists(path):
+    with open(path) as f:
+      old = f.read()
+    if json.loads(old) != json.loads(text):
+      raise PipelineError(f"workdir {workdir!r} holds a run with a different config; "
+                          "use a new --workdir or the config in its config.json")
+  else:
+    with open(path, "w") as f:
+      f.write(text)
+
+
+def _set_threads(n):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  tf.config.threading.set_intra_op_parallelism_threads(int(n))
+  tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise PipelineError(f"unexpected arguments: {' '.join(argv[1:])}")
+  config = _CONFIG.value
+  if config is None:
+    raise PipelineError("--config is required, e.g. --config=configs/four_rooms.py")
+  from pipeline.tabular import config as config_lib  # pylint: disable=g-import-not-at-top
+  config_lib.validate(config)
+  workdir = _WORKDIR.value
+  _prepare_workdir(workdir, config)
+  _set_threads(config.threads)
+  from pipeline.tabular import experiment  # pylint: disable=g-import-not-at-top
+  t0 = time.time()
+  lines = experiment.run(config, workdir)
+  for line in lines:
+    print(line, flush=True)
+  logging.info("four_rooms finished in %.1f s (this invocation); outputs in %s",
+               time.time() - t0, workdir)
+
+
+if __name__ == "__main__":
+  run_job(main)

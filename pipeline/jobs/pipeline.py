@@ -1,0 +1,168 @@
+"""Stage `pipeline`: every stage of one run on one machine.
+
+    ./run.sh pipeline --config=configs/cartpole.py --workdir=runs/cartpole
+
+Starts the Reverb server embedded in this process, config.actors.num_actors
+self-play processes beside it (talking gRPC on loopback), the learner in this
+process, then evaluation; writes DIR/result.json. Re-running the same command
+after a kill resumes from the checkpoints; finished stages are skipped.
+"""
+import logging
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import reverb
+from absl import flags
+
+from pipeline import progress, records
+from pipeline.errors import PipelineError, run_job
+from pipeline.jobs import _common
+from pipeline.jobs.evaluate import run_evaluation
+from pipeline.learner.learner import Learner
+from pipeline.replay import server as server_lib
+from pipeline.replay.dataset import sequence_dataset
+
+PORT = flags.DEFINE_integer("port", 0, "Reverb port (0: any free port).")
+LOG_EVERY = flags.DEFINE_float("log_every_seconds", 10.0, "Seconds between progress lines.")
+
+
+class Actors:
+  """The self-play child processes; they die with this process (PDEATHSIG)."""
+
+  def __init__(self, config, workdir: str, address: str):
+    os.makedirs(os.path.join(workdir, "logs"), exist_ok=True)
+    self.procs = []
+    for i in range(config.actors.num_actors):
+      cmd = [sys.executable, "-m", "pipeline.jobs.selfplay", f"--config={flags.FLAGS['config'].config_filename}",
+             *_common.config_overrides(), f"--workdir={workdir}", f"--replay_address={address}",
+             f"--actor_id={i}", "--child", f"--tf_threads={_common.TF_THREADS.value}"]
+      log = open(os.path.join(workdir, "logs", f"actor_{i}.log"), "a")
+      self.procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT))
+
+  def check_alive(self) -> None:
+    dead = [(i, p.returncode) for i, p in enumerate(self.procs) if p.poll() is not None]
+    if dead and len(dead) == len(self.procs):
+      raise PipelineError(f"every actor exited (codes {[c for _, c in dead]}); "
+                          f"see the logs/actor_*.log files")
+
+  def stop(self, timeout: float = 30.0) -> None:
+    for p in self.procs:
+      if p.poll() is None:
+        p.terminate()
+    deadline = time.time() + timeout
+    for p in self.procs:
+      try:
+        p.wait(max(0.1, deadline - time.time()))
+      except subprocess.TimeoutExpired:
+        p.kill()
+
+
+class ProgressLog:
+  """A periodic line: steps/s, frames/s, recent return, time left."""
+
+  def __init__(self, config, records_dir: str):
+    self.config, self.records_dir = config, records_dir
+    self.frame_rate = progress.Rate(self._frames(self._episodes()))
+
+  def _episodes(self):
+    return records.read_episodes(self.records_dir, kind="selfplay")
+
+  @staticmethod
+  def _frames(episodes):
+    last = {}
+    for e in episodes:
+      last[e["actor_id"]] = max(last.get(e["actor_id"], 0), e["env_frames"])
+    return sum(last.values())
+
+  def __call__(self, metrics):
+    if "learner_step" not in metrics:
+      logging.info("learner waiting for data")
+      return
+    episodes = self._episodes()
+    frames = self._frames(episodes)
+    recent = [e["return"] for e in sorted(episodes, key=lambda e: e["wall_time"])[-20:]]
+    step, rate = metrics["learner_step"], metrics["learner_steps_per_second"]
+    total = self.config.learner.num_steps
+    print(f"[pipeline] step {step}/{total} ({rate:.1f}/s) | frames {frames} "
+          f"({self.frame_rate.update(frames):.0f}/s) | episodes {len(episodes)} | recent return "
+          f"{np.mean(recent) if recent else float('nan'):.1f} | loss {metrics['loss/optimised']:.3f}"
+          f" | left {progress.eta(step, total, rate)}", flush=True)
+
+
+def total_env_frames(records_dir: str) -> int:
+  return ProgressLog._frames(records.read_episodes(records_dir, kind="selfplay"))
+
+
+def main(argv):
+  del argv
+  _common.setup_tf()
+  config = _common.load_config()
+  workdir = _common.prepare_workdir(config)
+  result_path = os.path.join(workdir, "result.json")
+  if os.path.exists(result_path):
+    print(f"pipeline: already finished; result in {result_path}")
+    print(open(result_path).read())
+    return
+  started = time.time()
+  clock_path = os.path.join(workdir, "wall_seconds.json")
+  previous_seconds = (__import__("json").load(open(clock_path))["wall_seconds"]
+                      if os.path.exists(clock_path) else 0.0)
+  records_dir = records.run_records_dir(workdir)
+  with open(os.path.join(workdir, "records"), "w") as f:
+    f.write(records_dir + "\n")
+  obs_spec, num_actions = _common.env_specs(config)
+  stop = _common.StopFlag()
+
+  def keep_clock():
+    _common.write_json(clock_path, {"wall_seconds": previous_seconds + time.time() - started})
+
+  if not os.path.exists(os.path.join(workdir, "train.done")):
+    server = server_lib.start_server(config, _common.replay_signature(config), workdir, PORT.value)
+    address = f"localhost:{server.port}"
+    client = reverb.Client(address)
+    learner = Learner(config, obs_spec.shape, num_actions, workdir, client)
+    print(f"[pipeline] learner {'resumed at step' if learner.restored else 'starting at step'} "
+          f"{int(learner.step.numpy())}; replay holds "
+          f"{client.server_info()['replay'].current_size} sequences; Reverb on {address}",
+          flush=True)
+    actors = Actors(config, workdir, address)
+    log = ProgressLog(config, records_dir)
+
+    def should_stop():
+      actors.check_alive()
+      keep_clock()
+      return stop()
+
+    try:
+      learner.run(sequence_dataset(address, config.learner.batch_size, timeout_ms=10_000),
+                  should_stop=should_stop, on_log=log, log_every_seconds=LOG_EVERY.value)
+    finally:
+      actors.stop()
+    if stop():
+      print("[pipeline] stopped; run the same command to resume", flush=True)
+      keep_clock()
+      return
+    server.stop()
+  else:
+    learner = Learner(config, obs_spec.shape, num_actions, workdir, client=None)
+  summary = run_evaluation(config, workdir, learner)
+  keep_clock()
+  result = {
+      "env_frames": total_env_frames(records_dir),
+      "learner_steps": int(learner.step.numpy()),
+      "wall_seconds": round(previous_seconds + time.time() - started, 1),
+      "eval_return_mean": summary["eval_return_mean"],
+      "eval_episodes": summary["eval_episodes"],
+      "env": config.env.name,
+  }
+  _common.write_json(result_path, result)
+  print(f"[pipeline] done: eval return {result['eval_return_mean']:.1f} over "
+        f"{result['eval_episodes']} episodes, {result['env_frames']} frames, "
+        f"{result['wall_seconds']:.0f}s; {result_path}", flush=True)
+
+
+if __name__ == "__main__":
+  run_job(main)

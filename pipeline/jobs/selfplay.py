@@ -1,0 +1,39 @@
+"""Stage `selfplay`: one self-play actor process.
+
+    ./run.sh selfplay --config=configs/NAME.py --workdir=DIR \
+        --replay_address=HOST:PORT --actor_id=0
+
+Stops on SIGTERM, or when its share of config.actors.max_env_frames is spent.
+"""
+import logging
+
+from absl import flags
+
+from pipeline import records
+from pipeline.actors.selfplay import SelfPlayActor
+from pipeline.errors import run_job
+from pipeline.jobs import _common
+
+ADDRESS = flags.DEFINE_string("replay_address", "localhost:8000", "Reverb server address.")
+ACTOR_ID = flags.DEFINE_integer("actor_id", 0, "This actor's id (seeds, record shards).")
+CONNECT_TIMEOUT = flags.DEFINE_integer("connect_timeout", 30, "Seconds to wait for Reverb.")
+CHILD = flags.DEFINE_bool("child", False, "Started by the pipeline: die with the parent.")
+
+
+def main(argv):
+  del argv
+  if CHILD.value:
+    _common.die_with_parent()
+  _common.setup_tf()
+  config = _common.load_config()
+  workdir = _common.prepare_workdir(config) if not CHILD.value else _common.WORKDIR.value
+  stop = _common.StopFlag()
+  client = _common.connect(ADDRESS.value, CONNECT_TIMEOUT.value)
+  actor = SelfPlayActor(config, ACTOR_ID.value, client, records.run_records_dir(workdir))
+  budget = config.actors.max_env_frames // config.actors.num_actors
+  logging.info("actor %d starting at episode %d", ACTOR_ID.value, actor.episodes.next_index)
+  actor.run(stop, max_env_frames=budget)
+
+
+if __name__ == "__main__":
+  run_job(main)

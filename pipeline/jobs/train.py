@@ -1,0 +1,43 @@
+"""Stage `train`: the learner, against a Reverb server given by address.
+
+    ./run.sh train --config=configs/NAME.py --workdir=DIR --replay_address=HOST:PORT
+
+Resumes from DIR/checkpoints; a finished run (DIR/train.done) is not redone.
+"""
+import logging
+import os
+
+from absl import flags
+
+from pipeline.errors import run_job
+from pipeline.jobs import _common
+from pipeline.learner.learner import Learner
+from pipeline.replay.dataset import sequence_dataset
+
+ADDRESS = flags.DEFINE_string("replay_address", "localhost:8000", "Reverb server address.")
+CONNECT_TIMEOUT = flags.DEFINE_integer("connect_timeout", 30, "Seconds to wait for Reverb.")
+
+
+def log_metrics(metrics):
+  logging.info("learner %s", " ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items())))
+
+
+def main(argv):
+  del argv
+  _common.setup_tf()
+  config = _common.load_config()
+  workdir = _common.prepare_workdir(config)
+  if os.path.exists(os.path.join(workdir, "train.done")):
+    print(f"train: already finished ({workdir}/train.done)")
+    return
+  client = _common.connect(ADDRESS.value, CONNECT_TIMEOUT.value)
+  obs_spec, num_actions = _common.env_specs(config)
+  learner = Learner(config, obs_spec.shape, num_actions, workdir, client)
+  logging.info("learner %s at step %d", "resumed" if learner.restored else "started",
+               int(learner.step.numpy()))
+  dataset = sequence_dataset(ADDRESS.value, config.learner.batch_size)
+  learner.run(dataset, should_stop=_common.StopFlag(), on_log=log_metrics)
+
+
+if __name__ == "__main__":
+  run_job(main)
