@@ -22,7 +22,7 @@ FIELDS = {
     "env_frames": "int",      # frames incl. skipped frames, cumulative for the writer
     "actor_id": "int",
     "param_version": "int",   # learner step of the parameters used
-    "wall_time": "float",     # unix seconds at the episode's end
+    "wall_time": "time",      # unix seconds at the episode's end (stored as int64 ms)
     "kind": "bytes",          # b"selfplay" or b"eval"
 }
 
@@ -47,6 +47,8 @@ def _to_example(episode: Dict) -> bytes:
     value = episode[name]
     if kind == "int":
       feature[name] = tf.train.Feature(int64_list=tf.train.Int64List(value=[int(value)]))
+    elif kind == "time":
+      feature[name] = tf.train.Feature(int64_list=tf.train.Int64List(value=[round(value * 1e3)]))
     elif kind == "float":
       feature[name] = tf.train.Feature(float_list=tf.train.FloatList(value=[float(value)]))
     else:
@@ -62,6 +64,8 @@ def _from_example(raw: bytes) -> Dict:
     f = example.features.feature[name]
     if kind == "int":
       out[name] = int(f.int64_list.value[0])
+    elif kind == "time":
+      out[name] = f.int64_list.value[0] / 1e3
     elif kind == "float":
       out[name] = float(f.float_list.value[0])
     else:

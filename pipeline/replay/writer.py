@@ -1,9 +1,10 @@
 """Writes one environment's steps to Reverb as overlapping fixed-length sequences.
 
 A sequence of `length` steps is inserted every `length - overlap` steps. When
-an episode ends, its final partial sequence is padded with zero steps
-(mask 0) and inserted, and the next episode starts a fresh sequence: no item
-ever mixes two episodes. Each item's initial priority is the mean
+an episode ends it is padded with zero steps (mask 0), on the same schedule,
+until its last real step can start a K-step unroll; the next episode starts
+a fresh sequence: no item ever mixes two episodes. With overlap >= K every
+real step starts an unroll in some item. Each item's initial priority is the mean
 |search value - TD(lambda) target| over its real steps, to the priority
 exponent (the learner refreshes it after sampling).
 """
@@ -21,13 +22,16 @@ class SequenceWriter:
   """Per-env writer. `append(step)` with a dict of STEP_FIELDS arrays."""
 
   def __init__(self, client: reverb.Client, step_spec, length: int, overlap: int,
-               gamma: float, td_lambda: float, priority_exponent: float):
+               unroll_steps: int, gamma: float, td_lambda: float, priority_exponent: float):
     self._spec = step_spec
     self._length, self._period = length, length - overlap
     self._gamma, self._lambda, self._alpha = gamma, td_lambda, priority_exponent
     self._writer = client.trajectory_writer(num_keep_alive_refs=length)
     self._steps: List[Dict[str, np.ndarray]] = []  # host copy of the current window
+    self._unroll_steps = unroll_steps
     self._since_insert = 0
+    self._count = 0         # steps appended in this episode, padding included
+    self._inserted_at = 0   # _count at the last insert
     self.items_written = 0
 
   def _priority(self, window: List[Dict[str, np.ndarray]]) -> float:
@@ -46,30 +50,33 @@ class SequenceWriter:
     self._since_insert = 0
 
   def append(self, step: Dict[str, np.ndarray]) -> None:
-    """Adds one real step; inserts a sequence whenever a window is complete."""
+    """Adds one real step of the current episode."""
+    self._append(step)
+
+  def _append(self, step):
     self._writer.append(step)
     self._steps = (self._steps + [step])[-self._length:]
     self._since_insert += 1
+    self._count += 1
     if len(self._steps) == self._length and self._since_insert >= self._period:
       self._insert()
+      self._inserted_at = self._count  # the episode's step count when inserted
 
   def end_episode(self) -> None:
-    """Pads and inserts the episode's last window, then starts afresh.
+    """Pads the episode until its last real step can start a K-step unroll.
 
-    The last window starts where the next regular one would have (`overlap`
-    steps before the pending ones), so every real step can start an unroll.
+    Padding steps go through the same schedule (an item every `period`
+    steps), so every real step of the episode starts an unroll in some item.
     """
-    if self._steps:
-      overlap = self._length - self._period
-      real = min(len(self._steps), self._since_insert + overlap)
-      window = self._steps[-real:]
+    if self._count:
+      last_real = self._count - 1
       pad = spec_lib.zero_step(self._spec)
-      for _ in range(self._length - real):
-        self._writer.append(pad)
-      self._steps = window + [pad] * (self._length - real)
-      self._insert()
+      while True:
+        self._append(pad)
+        if self._inserted_at >= last_real + self._unroll_steps + 1:
+          break
     self._writer.end_episode(clear_buffers=True)
-    self._steps, self._since_insert = [], 0
+    self._steps, self._since_insert, self._count, self._inserted_at = [], 0, 0, 0
 
   def flush(self):
     self._writer.flush()

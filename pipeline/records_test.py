@@ -1,0 +1,43 @@
+"""Episode records: append-only, torn tails dropped, indices continue on restart."""
+import os
+import time
+
+from pipeline import records
+
+
+def test_write_read_and_restart_continue_the_index(tmp_path):
+  d = str(tmp_path)
+  w = records.EpisodeWriter(d, "selfplay", 3)
+  for i in range(4):
+    w.write(float(i), 10 + i, 10 + i, param_version=i)
+  w.close()
+  w2 = records.EpisodeWriter(d, "selfplay", 3)   # a restart: a new shard
+  assert w2.next_index == 4 and w2.env_frames == sum(10 + i for i in range(4))
+  w2.write(9.0, 5, 5, param_version=7)
+  w2.close()
+  eps = records.read_episodes(d, kind="selfplay")
+  assert [e["episode_index"] for e in eps] == [0, 1, 2, 3, 4]
+  assert eps[-1]["env_frames"] == 51 and eps[-1]["param_version"] == 7
+  assert abs(eps[-1]["wall_time"] - time.time()) < 60   # millisecond precision, not float32
+  assert len(os.listdir(d)) == 2
+
+
+def test_a_torn_last_record_is_dropped_and_its_index_reused(tmp_path):
+  d = str(tmp_path)
+  w = records.EpisodeWriter(d, "eval", 0)
+  for i in range(3):
+    w.write(1.0, 1, 1, 0)
+  w.close()
+  with open(w.path, "r+b") as f:       # cut the last record in half, as a kill would
+    size = os.path.getsize(w.path)
+    f.truncate(size - 20)
+  assert [e["episode_index"] for e in records.read_episodes(d)] == [0, 1]
+  assert records.EpisodeWriter(d, "eval", 0).next_index == 2
+
+
+def test_run_records_dir_is_stable_and_distinct(monkeypatch, tmp_path):
+  monkeypatch.setenv(records.RECORDS_ROOT_ENV, str(tmp_path))
+  a = records.run_records_dir("/x/runs/cartpole")
+  assert a == records.run_records_dir("/x/runs/cartpole/")
+  assert a != records.run_records_dir("/y/runs/cartpole")
+  assert os.path.basename(a).startswith("cartpole-")
