@@ -31,7 +31,7 @@ stages() {
 
 cmd="${1:-}"
 [[ $# -gt 0 ]] && shift
-export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
 case "$cmd" in
   setup) setup ;;
   test)

@@ -31,5 +31,6 @@ setuptools.setup(
         "pandas<3",
         "matplotlib",
     ],
-    extras_require={"test": ["pytest", "pytest-timeout"]},
+    # mctx is a test-time oracle for the search only.
+    extras_require={"test": ["pytest", "pytest-timeout", "mctx==0.0.5"]},
 )

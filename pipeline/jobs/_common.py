@@ -27,9 +27,14 @@ def setup_tf() -> None:
 
 def load_config():
   """The validated config from --config (and its --config.* overrides)."""
-  if CONFIG.value is None:
+  filename = flags.FLAGS["config"].config_filename
+  if not filename:
     raise PipelineError("--config=configs/NAME.py is required")
-  return config_schema.validate(CONFIG.value)
+  try:
+    return config_schema.validate(CONFIG.value)
+  except OSError as e:  # ml_collections reports a missing/broken file on first access
+    reason = [l.strip() for l in str(e).splitlines() if l.strip()][-1]
+    raise PipelineError(f"cannot load config file {filename}: {reason}") from e
 
 
 def config_overrides(argv=None):
@@ -50,8 +55,14 @@ def prepare_workdir(config) -> str:
     os.remove(probe)
   except OSError as e:
     raise PipelineError(f"workdir {workdir} is not writable: {e.strerror}") from e
-  with open(os.path.join(workdir, "config.json"), "w") as f:
-    f.write(config.to_json(indent=2))
+  env_specs(config)  # an unknown game fails here, before anything is written
+  path = os.path.join(workdir, "config.json")
+  text = config.to_json(indent=2)
+  if os.path.exists(path) and open(path).read() != text:
+    # A resumed run with a changed config: keep the old one beside the new.
+    os.replace(path, os.path.join(workdir, f"config.{time.strftime('%Y%m%d-%H%M%S')}.json"))
+  with open(path, "w") as f:
+    f.write(text)
   return workdir
 
 

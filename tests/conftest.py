@@ -1,0 +1,37 @@
+"""Helpers for the end-to-end tests: run stages as real processes."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# A CartPole run small enough for a test: a few seconds of play per stage.
+TINY = ["--config=configs/cartpole.py", "--config.learner.batch_size=16",
+        "--config.replay.min_size_to_sample=16", "--config.replay.samples_per_insert=2",
+        "--config.search.num_simulations=4", "--config.evaluate.num_simulations=4",
+        "--config.actors.envs_per_actor=4", "--config.evaluate.num_episodes=2",
+        "--config.evaluate.num_envs=2", "--config.network.hidden_sizes=(32,)",
+        "--config.network.latent_size=16", "--config.network.head_hidden=16"]
+
+
+@pytest.fixture
+def job_env(tmp_path):
+  env = dict(os.environ, PVE_RECORDS_ROOT=str(tmp_path / "tfrecords"),
+             TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
+  return env
+
+
+def job(stage, *args):
+  """The command line of a stage, as run.sh would run it."""
+  return [sys.executable, "-m", f"pipeline.jobs.{stage}", *args]
+
+
+def run(cmd, env, timeout=240, **kwargs):
+  return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True,
+                        timeout=timeout, **kwargs)
+
+
+def error_lines(stderr: str):
+  return [l for l in stderr.splitlines() if l.startswith("error:")]

@@ -1,0 +1,68 @@
+"""Bad input: one clear error line, a non-zero exit, nothing written lost."""
+import os
+import subprocess
+
+import pytest
+
+from conftest import REPO, TINY, error_lines, job, run
+
+
+def _assert_one_error(result, *words):
+  assert result.returncode == 2, result.stderr[-2000:]
+  lines = error_lines(result.stderr)
+  assert len(lines) == 1, result.stderr[-2000:]
+  for w in words:
+    assert w in lines[0], lines[0]
+  assert "Traceback" not in result.stderr
+
+
+def test_unknown_environment_lists_the_known_ones(tmp_path, job_env):
+  r = run(job("pipeline", *TINY, "--config.env.name=Pong-v9", f"--workdir={tmp_path}/w"), job_env)
+  _assert_one_error(r, "unknown environment 'Pong-v9'", "CartPole-v1", "MinAtar/Breakout")
+
+
+def test_wrong_config_key_and_value(tmp_path, job_env):
+  r = run(job("train", *TINY, "--config.learner.nope=3", f"--workdir={tmp_path}/w"), job_env)
+  _assert_one_error(r, "nope")
+  r = run(job("train", *TINY, "--config.replay.kind=lifo", f"--workdir={tmp_path}/w"), job_env)
+  _assert_one_error(r, "config.replay.kind='lifo'")
+
+
+def test_unreachable_reverb_address(tmp_path, job_env):
+  r = run(job("selfplay", *TINY, "--replay_address=localhost:1", "--connect_timeout=2",
+              f"--workdir={tmp_path}/w"), job_env)
+  _assert_one_error(r, "cannot reach the Reverb server at localhost:1")
+
+
+def test_missing_and_corrupt_checkpoints(tmp_path, job_env):
+  workdir = tmp_path / "w"
+  r = run(job("evaluate", *TINY, f"--workdir={workdir}"), job_env)
+  _assert_one_error(r, "no learner checkpoint")
+  ckpt = workdir / "checkpoints"
+  ckpt.mkdir(parents=True)
+  (ckpt / "checkpoint").write_text('model_checkpoint_path: "ckpt-5"\n'
+                                   'all_model_checkpoint_paths: "ckpt-5"\n')
+  (ckpt / "ckpt-5.index").write_bytes(b"not a checkpoint")
+  (ckpt / "ckpt-5.data-00000-of-00001").write_bytes(b"garbage")
+  r = run(job("evaluate", *TINY, f"--workdir={workdir}"), job_env)
+  _assert_one_error(r, "cannot read checkpoint", "ckpt-5")
+  assert (ckpt / "ckpt-5.index").read_bytes() == b"not a checkpoint"  # left as it was
+
+
+def test_unwritable_workdir(tmp_path, job_env):
+  blocker = tmp_path / "a_file"
+  blocker.write_text("x")
+  r = run(job("pipeline", *TINY, f"--workdir={blocker}/run"), job_env)
+  _assert_one_error(r, "not writable")
+
+
+def test_missing_config_file(tmp_path, job_env):
+  r = run(job("pipeline", "--config=configs/nope.py", f"--workdir={tmp_path}/w"), job_env)
+  assert r.returncode == 2 and len(error_lines(r.stderr)) == 1, r.stderr[-1500:]
+
+
+def test_run_sh_unknown_command():
+  r = subprocess.run([os.path.join(REPO, "run.sh"), "frobnicate"], capture_output=True,
+                     text=True, cwd=REPO)
+  assert r.returncode == 2
+  assert "unknown command 'frobnicate'" in r.stderr and "pipeline" in r.stderr
