@@ -9,7 +9,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # A CartPole run small enough for a test: a few seconds of play per stage.
 TINY = ["--config=configs/cartpole.py", "--config.learner.batch_size=16",
-        "--config.replay.min_size_to_sample=16", "--config.replay.samples_per_insert=2",
+        "--config.replay.min_size_to_sample=16", "--config.replay.samples_per_insert=8",
         "--config.search.num_simulations=4", "--config.evaluate.num_simulations=4",
         "--config.actors.envs_per_actor=4", "--config.evaluate.num_episodes=2",
         "--config.evaluate.num_envs=2", "--config.network.hidden_sizes=(32,)",
@@ -17,10 +17,10 @@ TINY = ["--config=configs/cartpole.py", "--config.learner.batch_size=16",
 
 
 @pytest.fixture
-def job_env(tmp_path):
-  env = dict(os.environ, PVE_RECORDS_ROOT=str(tmp_path / "tfrecords"),
-             TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
-  return env
+def job_env(tmp_path, monkeypatch):
+  """The environment of a stage process; records go under tmp_path, here too."""
+  monkeypatch.setenv("PVE_RECORDS_ROOT", str(tmp_path / "tfrecords"))
+  return dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
 
 
 def job(stage, *args):

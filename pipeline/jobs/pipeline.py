@@ -48,7 +48,9 @@ class Actors:
       raise PipelineError(f"every actor exited (codes {[c for _, c in dead]}); "
                           f"see the logs/actor_*.log files")
 
-  def stop(self, timeout: float = 30.0) -> None:
+  def stop(self, timeout: float = 5.0) -> None:
+    """SIGTERM, then SIGKILL after `timeout` (an actor blocked by the rate limiter
+    cannot act on SIGTERM; its records are flushed per episode, so a kill is safe)."""
     for p in self.procs:
       if p.poll() is None:
         p.terminate()

@@ -1,0 +1,51 @@
+"""Reverb server, two self-play actors and the learner as separate processes (gRPC on loopback)."""
+import os
+import re
+import socket
+import subprocess
+
+from conftest import REPO, TINY, job, run
+from pipeline import records
+
+
+def _free_port():
+  with socket.socket() as s:
+    s.bind(("localhost", 0))
+    return s.getsockname()[1]
+
+
+def test_replay_two_actors_and_learner_as_processes(tmp_path, job_env):
+  port = _free_port()
+  address = f"localhost:{port}"
+  replay_dir, learner_dir = str(tmp_path / "replay"), str(tmp_path / "learner")
+  actor_dir = str(tmp_path / "actors")
+  procs = []
+  try:
+    procs.append(subprocess.Popen(job("replay", *TINY, f"--workdir={replay_dir}", f"--port={port}"),
+                                  cwd=REPO, env=job_env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True))
+    for i in range(2):
+      procs.append(subprocess.Popen(
+          job("selfplay", *TINY, f"--workdir={actor_dir}", f"--replay_address={address}",
+              f"--actor_id={i}", "--connect_timeout=60"),
+          cwd=REPO, env=job_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    learner = run(job("train", *TINY, "--config.learner.num_steps=25",
+                      f"--workdir={learner_dir}", f"--replay_address={address}",
+                      "--connect_timeout=60"), job_env, timeout=300)
+    assert learner.returncode == 0, learner.stderr[-3000:]
+    assert os.path.exists(os.path.join(learner_dir, "train.done"))
+    episodes = records.read_episodes(records.run_records_dir(actor_dir), kind="selfplay")
+    assert {e["actor_id"] for e in episodes} == {0, 1}
+    # The actors got the learner's parameters through Reverb, not a filesystem.
+    assert max(e["param_version"] for e in episodes) > 0
+  finally:
+    for p in procs:
+      p.terminate()
+    for p in procs:
+      try:
+        p.wait(5)
+      except subprocess.TimeoutExpired:
+        p.kill()
+  # The standalone server checkpointed its replay on SIGTERM.
+  assert any(os.path.exists(os.path.join(replay_dir, "reverb", d, "DONE"))
+             for d in os.listdir(os.path.join(replay_dir, "reverb")))
