@@ -8,10 +8,12 @@ from pipeline.search import mcts
 
 
 class Decision(NamedTuple):
-  """actions [B] int, policy [B, A] visit distribution, root_value [B]."""
+  """actions [B] int, policy [B, A] visit distribution, root_value [B],
+  behaviour [B] the probability with which each action was drawn."""
   actions: np.ndarray
   policy: np.ndarray
   root_value: np.ndarray
+  behaviour: np.ndarray
 
 
 def decide(fns: ModelFns, observations: np.ndarray, search_config: mcts.SearchConfig,
@@ -19,6 +21,8 @@ def decide(fns: ModelFns, observations: np.ndarray, search_config: mcts.SearchCo
   """Searches from every observation [B, *obs] at once and picks actions."""
   out = mcts.search(fns.root(observations), fns.recurrent, search_config, rng,
                     add_noise=add_noise)
-  return Decision(mcts.select_actions(out.visit_counts, temperature, rng),
-                  mcts.visit_policy(out.visit_counts, 1.0).astype(np.float32),
-                  np.asarray(out.root_value, np.float32))
+  actions = mcts.select_actions(out.visit_counts, temperature, rng)
+  acting_policy = mcts.visit_policy(out.visit_counts, temperature)
+  behaviour = acting_policy[np.arange(len(actions)), actions]
+  return Decision(actions, mcts.visit_policy(out.visit_counts, 1.0).astype(np.float32),
+                  np.asarray(out.root_value, np.float32), behaviour.astype(np.float32))

@@ -48,7 +48,7 @@ class SelfPlayActor:
     self.spec = step_spec(obs_spec.shape, obs_spec.dtype, self.num_actions)
     r = config.replay
     self.writers = [SequenceWriter(client, self.spec, r.sequence_length, r.sequence_overlap,
-                                   config.discount, config.learner.td_lambda,
+                                   config.learner.unroll_steps, config.discount, config.learner.td_lambda,
                                    r.priority_exponent) for _ in range(n)]
     self.rng = np.random.default_rng(env_seed(config.seed, actor_id, n, incarnation))
     self.version = -1
@@ -66,10 +66,11 @@ class SelfPlayActor:
         return
       time.sleep(0.5)
 
-  def _step_record(self, obs, action, reward, discount, policy, value, last):
+  def _step_record(self, obs, action, reward, discount, policy, behaviour, value, last):
     return {"observation": np.asarray(obs, self.spec["observation"].dtype.as_numpy_dtype),
             "action": np.int32(action), "reward": np.float32(reward),
-            "discount": np.float32(discount), "policy": policy, "value": np.float32(value),
+            "discount": np.float32(discount), "policy": policy,
+            "behaviour": np.float32(behaviour), "value": np.float32(value),
             "last": np.float32(last), "mask": np.float32(1.0)}
 
   def run(self, should_stop: Callable[[], bool], max_env_frames: int = 0,
@@ -98,7 +99,7 @@ class SelfPlayActor:
           value = d.root_value[i] if ts.discount > 0 else 0.0
           self.writers[i].append(self._step_record(
               ts.observation, self.rng.integers(self.num_actions), 0.0, 0.0, d.policy[i],
-              value, 1.0))
+              1.0, value, 1.0))
           self.writers[i].end_episode()
           self.episodes.write(returns[i], int(lengths[i]),
                               int(lengths[i]) * self.frames_per_step, self.version)
@@ -109,7 +110,7 @@ class SelfPlayActor:
         nxt = self.envs[i].step(d.actions[i])
         self.writers[i].append(self._step_record(
             ts.observation, d.actions[i], nxt.reward, nxt.discount, d.policy[i],
-            d.root_value[i], 0.0))
+            d.behaviour[i], d.root_value[i], 0.0))
         returns[i] += nxt.reward
         lengths[i] += 1
         timesteps[i] = nxt

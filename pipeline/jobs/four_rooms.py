@@ -6,16 +6,22 @@ Trains every model class (one vectorised tf.function per class), checkpoints
 as it goes, and writes figures/, tables/, checks.txt and TensorBoard
 summaries under the workdir. A rerun resumes and skips finished work.
 """
-import json
 import os
-import time
 
-from absl import flags
-from absl import logging
-from ml_collections import config_flags
+# numpy's OpenBLAS: many small solves run far slower with 2 threads on a
+# shared 2-core machine; must be set before numpy is imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from pipeline.errors import PipelineError
-from pipeline.errors import run_job
+import json  # pylint: disable=g-import-not-at-top,wrong-import-position
+import re  # pylint: disable=wrong-import-position
+import time  # pylint: disable=wrong-import-position
+
+from absl import flags  # pylint: disable=wrong-import-position
+from absl import logging  # pylint: disable=wrong-import-position
+from ml_collections import config_flags  # pylint: disable=wrong-import-position
+
+from pipeline.errors import PipelineError  # pylint: disable=wrong-import-position
+from pipeline.errors import run_job  # pylint: disable=wrong-import-position
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Four Rooms config file.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/four_rooms", "Output and checkpoint folder.")
@@ -48,6 +54,20 @@ def _prepare_workdir(workdir, config):
       f.write(text)
 
 
+def _load_config():
+  """The --config ConfigDict; a file that failed to load is a PipelineError."""
+  config = _CONFIG.value
+  if config is None:
+    raise PipelineError("--config is required, e.g. --config=configs/four_rooms.py")
+  try:
+    config.to_dict()  # ml_collections defers load errors to the first access
+  except (OSError, AttributeError, TypeError, ValueError, SyntaxError) as e:
+    text = " ".join(str(e).split())
+    cause = re.search(r"\[Errno \d+\].*", text)
+    raise PipelineError(f"cannot load config file: {cause.group(0) if cause else text}") from None
+  return config
+
+
 def _set_threads(n):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   tf.config.threading.set_intra_op_parallelism_threads(int(n))
@@ -57,9 +77,7 @@ def _set_threads(n):
 def main(argv):
   if len(argv) > 1:
     raise PipelineError(f"unexpected arguments: {' '.join(argv[1:])}")
-  config = _CONFIG.value
-  if config is None:
-    raise PipelineError("--config is required, e.g. --config=configs/four_rooms.py")
+  config = _load_config()
   from pipeline.tabular import config as config_lib  # pylint: disable=g-import-not-at-top
   config_lib.validate(config)
   workdir = _WORKDIR.value

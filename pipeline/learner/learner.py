@@ -26,7 +26,8 @@ from pipeline.replay.tables import REPLAY
 from pipeline import progress
 
 
-def ema_update(target, source, rate: float) -> None:
+@tf.function
+def ema_update(target, source, rate) -> None:
   """target <- (1 - rate) target + rate source, for matching variable lists."""
   for t, s in zip(target, source):
     t.assign((1.0 - rate) * t + rate * s)
@@ -95,8 +96,8 @@ class Learner:
     self.step.assign_add(1)
     step = int(self.step.numpy())
     if step % lc.target_update_every == 0:
-      ema_update(self._target_vars, self._online_vars, lc.target_update_rate)
-    ema_update(self._search_vars, self._online_vars, lc.search_update_rate)
+      ema_update(self._target_vars, self._online_vars, tf.constant(lc.target_update_rate))
+    ema_update(self._search_vars, self._online_vars, tf.constant(lc.search_update_rate))
     self.train_step.after_update(step)
     if self.client is not None and c.replay.kind != "queue":
       error = np.abs(metrics.pop("root_value").numpy() - batch.value_scalar[:, 0])

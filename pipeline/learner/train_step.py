@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from pipeline.learner import losses
 from pipeline.learner.batch import UnrollBatch
+from pipeline.learner.past_policies import PastPolicies
 from pipeline.networks import value_transform
 
 
@@ -23,7 +24,7 @@ class TrainStep:
     lc = config.learner
     self.weights = losses.LossWeights(lc.value_loss_weight, lc.reward_loss_weight,
                                       lc.policy_loss_weight)
-    self.extra_loss = None  # set by the past-policies module when enabled
+    self.extra_loss = PastPolicies(config, network) if config.past_policies.enabled else None
     self._step = tf.function(self._train, reduce_retracing=True)
 
   def checkpointables(self) -> Dict[str, tf.Module]:

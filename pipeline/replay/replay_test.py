@@ -33,7 +33,8 @@ def _step(episode, t, last=False):
   """A step whose observation encodes (episode, t)."""
   return {"observation": np.array([episode, t], np.float32), "action": np.int32(t % 3),
           "reward": np.float32(0.0 if last else 1.0), "discount": np.float32(1.0),
-          "policy": np.full(3, 1 / 3, np.float32), "value": np.float32(t),
+          "policy": np.full(3, 1 / 3, np.float32), "behaviour": np.float32(0.5),
+          "value": np.float32(t),
           "last": np.float32(last), "mask": np.float32(1.0)}
 
 

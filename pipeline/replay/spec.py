@@ -5,7 +5,8 @@ Per step t of a sequence of L steps:
   action []            a_t (int32; random on an episode's last step)
   reward []            r_t received after a_t (0 on a last step)
   discount []          0 if a_t ended the episode by termination, else 1
-  policy [A]           the search's visit distribution at o_t (behaviour policy)
+  policy [A]           the search's visit distribution at o_t (the policy target)
+  behaviour []         mu(a_t | o_t): the probability the actor gave a_t
   value []             the search root value at o_t (0 after a termination)
   last []              1 on an episode's final observation
   mask []              1 on real steps, 0 on padding after an episode's end
@@ -15,7 +16,8 @@ from typing import Dict, Tuple
 import numpy as np
 import tensorflow as tf
 
-STEP_FIELDS = ("observation", "action", "reward", "discount", "policy", "value", "last", "mask")
+STEP_FIELDS = ("observation", "action", "reward", "discount", "policy", "behaviour", "value",
+               "last", "mask")
 
 
 def step_spec(observation_shape: Tuple[int, ...], observation_dtype, num_actions: int
@@ -27,6 +29,7 @@ def step_spec(observation_shape: Tuple[int, ...], observation_dtype, num_actions
       "reward": tf.TensorSpec([], f32),
       "discount": tf.TensorSpec([], f32),
       "policy": tf.TensorSpec([num_actions], f32),
+      "behaviour": tf.TensorSpec([], f32),
       "value": tf.TensorSpec([], f32),
       "last": tf.TensorSpec([], f32),
       "mask": tf.TensorSpec([], f32),

@@ -1,0 +1,32 @@
+"""The config check names the key of a value that cannot work."""
+import pytest
+
+from pipeline import config_schema
+from pipeline.errors import PipelineError
+
+
+@pytest.mark.parametrize("key,value,words", [
+    ("replay.kind", "lifo", "config.replay.kind='lifo'"),
+    ("learner.batch_size", 0, "config.learner.batch_size=0"),
+    ("discount", 1.5, "config.discount=1.5"),
+    ("replay.sequence_overlap", 2, "sequence_overlap"),
+])
+def test_validate_rejects(key, value, words):
+  c = config_schema.base_config()
+  section, _, leaf = key.rpartition(".")
+  (c[section] if section else c)[leaf] = value
+  with pytest.raises(PipelineError, match=words.replace("(", r"\(").replace(".", r"\.")):
+    config_schema.validate(c)
+
+
+def test_defaults_and_shipped_configs_validate():
+  import importlib.util, glob, os
+  config_schema.validate(config_schema.base_config())
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  for path in glob.glob(os.path.join(root, "configs", "*.py")):
+    spec = importlib.util.spec_from_file_location("cfg", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    config = module.get_config()
+    if "learner" in config:  # MuZero run configs (studies and Four Rooms differ)
+      config_schema.validate(config)

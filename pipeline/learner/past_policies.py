@@ -1,0 +1,103 @@
+"""The past-policies loss of Proper Value Equivalence (Grimm et al. 2021, A.4).
+
+Every `interval` learner steps the current value and policy heads are copied
+into a ring buffer of `size` snapshots (frozen, checkpointed). The extra loss
+regresses each stored value head j, applied to the current model's latents
+along the K-step unroll, onto a V-trace return for stored policy j computed
+from the sequence's rewards, with importance ratios
+rho_t = pi_j(a_t | s_t) / mu(a_t | s_t), mu the behaviour probability stored
+with the trajectory:
+
+  L_pp = w * mean_j sum_k s_k CE(two_hot(vs^j_{s+k}), v_j(latent_k)),
+
+s_k the unroll step scales of the value loss. All stored heads are evaluated
+at once with stacked weights (pipeline/networks/heads.py: one einsum per
+layer). Gradients reach the representation and dynamics only.
+"""
+from typing import Dict, Tuple
+
+import tensorflow as tf
+
+from pipeline.learner import losses
+from pipeline.learner.vtrace import vtrace_returns
+from pipeline.networks import value_transform
+from pipeline.networks.heads import stacked_head_apply
+
+
+class PastPolicies(tf.Module):
+  """The buffer of stored heads and the loss over it."""
+
+  sequence_fields = ("observation", "action", "reward", "discount", "behaviour", "last", "mask")
+
+  def __init__(self, config, network):
+    super().__init__(name="past_policies")
+    pc = config.past_policies
+    self.config, self.network = config, network
+    self.size, self.interval, self.weight = pc.size, pc.interval, pc.weight
+    stack = lambda ws: [tf.Variable(tf.zeros([pc.size] + w.shape.as_list()), trainable=False)
+                        for w in ws]
+    self.value_weights = stack(network.value_head.weights)
+    self.policy_weights = stack(network.policy_head.weights)
+    self.count = tf.Variable(0, dtype=tf.int32, trainable=False)       # valid snapshots
+    self.next_slot = tf.Variable(0, dtype=tf.int32, trainable=False)   # ring position
+
+  def checkpointables(self) -> Dict[str, tf.Module]:
+    return {"past_policies": self}
+
+  def push(self) -> None:
+    """Stores the network's current value and policy heads."""
+    slot = int(self.next_slot.numpy())
+    for stored, live in zip(self.value_weights + self.policy_weights,
+                            self.network.value_head.weights + self.network.policy_head.weights):
+      stored[slot].assign(live)
+    self.next_slot.assign((slot + 1) % self.size)
+    self.count.assign(tf.minimum(self.count + 1, self.size))
+
+  def after_update(self, step: int) -> None:
+    if step % self.interval == 0:
+      self.push()
+
+  def returns(self, flat_latents, sequences) -> tf.Tensor:
+    """V-trace returns of every stored policy: [P, B, L].
+
+    flat_latents [B * L, D]: the current representation of every observation.
+    """
+    seq = sequences
+    b, length = tf.shape(seq["reward"])[0], tf.shape(seq["reward"])[1]
+    values = value_transform.logits_to_scalar(stacked_head_apply(self.value_weights, flat_latents))
+    logits = stacked_head_apply(self.policy_weights, flat_latents)          # [P, B*L, A]
+    taken = tf.one_hot(tf.reshape(seq["action"], [-1]), logits.shape[-1])    # [B*L, A]
+    pi = tf.reduce_sum(tf.nn.softmax(logits) * taken[None], axis=-1)        # [P, B*L]
+    shape = [self.size, b, length]
+    values, pi = tf.reshape(values, shape), tf.reshape(pi, shape)
+    mask, last = seq["mask"], seq["last"]
+    # A transition t -> t+1 exists inside the sequence: a real, non-final step, not the last column.
+    valid = mask * (1.0 - last) * tf.concat([tf.ones_like(mask[:, 1:]), tf.zeros_like(mask[:, :1])], 1)
+    pc = self.config.past_policies
+    vs = vtrace_returns(values, seq["reward"], self.config.discount * seq["discount"] * valid,
+                        pi / tf.maximum(seq["behaviour"], 1e-6), valid[None], lambda_=1.0,
+                        clip_rho=pc.clip_rho, clip_c=pc.clip_c)
+    return vs * mask[None]
+
+  def __call__(self, latents, batch, sequences) -> Tuple[tf.Tensor, Dict[str, tf.Tensor]]:
+    """The weighted loss [B] and metrics. latents: K+1 tensors [B, *L] of the unroll."""
+    obs = sequences["observation"]
+    b, length = tf.shape(obs)[0], tf.shape(obs)[1]
+    flat_obs = tf.reshape(obs, tf.concat([[b * length], tf.shape(obs)[2:]], 0))
+    seq_latents = tf.stop_gradient(self.network.representation(tf.cast(flat_obs, tf.float32)))
+    vs = self.returns(tf.reshape(seq_latents, [b * length, -1]), sequences)     # [P, B, L]
+    k1 = len(latents)
+    idx = batch.start[:, None] + tf.range(k1)[None]                              # [B, K+1]
+    targets = tf.transpose(tf.gather(tf.transpose(vs, [1, 2, 0]), idx, batch_dims=1),
+                           [2, 0, 1])                                            # [P, B, K+1]
+    target_probs = value_transform.scalar_to_two_hot(targets, self.config.network.value_support)
+    flat_unroll = tf.reshape(tf.stack(latents, 1), [b * k1, -1])                  # [B*(K+1), D]
+    logits = stacked_head_apply([tf.stop_gradient(w) for w in self.value_weights], flat_unroll)
+    logits = tf.reshape(logits, [self.size, b, k1, -1])
+    ce = losses.cross_entropy(target_probs, logits)                              # [P, B, K+1]
+    per_head = tf.reduce_sum(losses.step_scales(k1 - 1) * ce, axis=2)           # [P, B]
+    used = tf.cast(tf.range(self.size) < self.count, tf.float32)[:, None]
+    loss = tf.reduce_sum(used * per_head, 0) / tf.maximum(tf.reduce_sum(used), 1.0)
+    metrics = {"loss/past_policies": tf.reduce_mean(loss),
+               "past_policies/stored": tf.cast(self.count, tf.float32)}
+    return self.weight * loss, metrics

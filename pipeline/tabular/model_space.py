@@ -1,0 +1,135 @@
+"""Figure 3: models trained towards M^k (k in ve_orders) and M^inf (PVE).
+
+Each class trains `num_models` full models on its own loss (datasets.py)
+with one ClassTrainer; `num_snapshots` times, evenly spaced, the model vectors are
+saved. Analysis (appendix A.3.5): at each snapshot, PCA of the class's M
+model vectors (first two components); the environment value of
+each snapshot's optimal policy relative to the optimum (summed over states),
+and the diameter of the final points in random groups.
+"""
+import os
+
+import numpy as np
+
+from pipeline.tabular import datasets
+from pipeline.tabular import models as models_lib
+from pipeline.tabular import pca
+from pipeline.tabular import planning
+from pipeline.tabular import policies
+from pipeline.tabular import runner
+from pipeline.tabular import training
+
+PVE = "pve"
+
+
+def class_names(cfg):
+  """['k1', 'k30', ..., 'pve']: one name per model class of the experiment."""
+  names = [f"k{int(k)}" for k in cfg.ve_orders]
+  return names + ([PVE] if cfg.include_pve else [])
+
+
+def order_of(name):
+  """Order of a class name: an int, or inf for PVE."""
+  return float("inf") if name == PVE else int(name[1:])
+
+
+def class_steps(cfg, name):
+  """Training steps of a class (the PVE class may train longer: cheap steps)."""
+  return cfg.pve_num_steps if name == PVE else cfg.num_steps
+
+
+def class_batch(cfg, name):
+  """Minibatch size of a class."""
+  return cfg.pve_batch_size if name == PVE else cfg.batch_size
+
+
+def build_data(mdp, cfg, seed):
+  """Policies, functions, environment targets and values shared by all classes."""
+  rng = np.random.default_rng(seed)
+  S, A = mdp.num_states, mdp.num_actions
+  pis = policies.mixed_policies(rng, cfg.num_pairs, S, A)
+  vs = policies.random_functions(rng, cfg.num_pairs, S)
+  data = {"pis": pis, "vs": vs}
+  if cfg.ve_orders:
+    data["targets"] = datasets.env_targets(mdp, pis, vs, cfg.ve_orders)
+  if cfg.include_pve:
+    data["values"] = datasets.env_values(mdp, pis)
+  return data
+
+
+def training_set(data, name):
+  if name == PVE:
+    return datasets.pve_set(data["pis"], data["values"])
+  return datasets.ve_set(data["pis"], data["vs"], data["targets"], order_of(name))
+
+
+def snapshot_writer(trainer, snap_dir, every):
+  """on_snapshot(step): saves model vectors [M, D] float32 when step % every == 0."""
+  os.makedirs(snap_dir, exist_ok=True)
+
+  def on_snapshot(step):
+    if step % every == 0:
+      vec = models_lib.model_vectors(*trainer.numpy_models()).astype(np.float32)
+      np.save(os.path.join(snap_dir, f"{step:09d}.npy"), vec)
+  return on_snapshot
+
+
+def train_class(mdp, cfg, data, name, index, run_dir, seed, log_every_secs, checkpoint_every_secs):
+  """Trains one class to its step count with snapshots; returns runner metrics."""
+  pi, x, y, k = training_set(data, name)
+  models = models_lib.TabularModels(cfg.num_models, mdp.num_states, mdp.num_actions,
+                                    seed=seed + 1000 * (index + 1), init_scale=cfg.init_scale)
+  trainer = training.ClassTrainer(models, pi, x, y, k, mdp.gamma, class_batch(cfg, name),
+                                  cfg.learning_rate, seed=seed + index)
+  every = class_steps(cfg, name) // cfg.num_snapshots
+  on_snap = snapshot_writer(trainer, os.path.join(run_dir, "snapshots"), every)
+  return runner.run_class(trainer, run_dir, class_steps(cfg, name), every, f"fig3 {name}",
+                          on_snap, log_every_secs, checkpoint_every_secs)
+
+
+def snapshot_steps(cfg, name):
+  """[T] steps at which a class's snapshots are taken (num_snapshots, evenly spaced)."""
+  every = class_steps(cfg, name) // cfg.num_snapshots
+  return np.arange(1, cfg.num_snapshots + 1) * every
+
+
+def load_snapshots(snap_dir, cfg, name):
+  """(steps [T], vectors [T, M, D]) of a class's snapshots."""
+  steps = snapshot_steps(cfg, name)
+  files = [os.path.join(snap_dir, f"{s:09d}.npy") for s in steps]
+  missing = [f for f in files if not os.path.exists(f)]
+  if missing:
+    raise FileNotFoundError(f"missing snapshot {missing[0]}")
+  return np.array(steps), np.stack([np.load(f) for f in files])
+
+
+def value_ratios(mdp, vectors, v_star):
+  """[n]: sum_s v_env(pi~*) / sum_s v* for model vectors [n, D]."""
+  r, P = models_lib.split_vectors(vectors.astype(np.float64), mdp.num_states, mdp.num_actions)
+  P /= P.sum(-1, keepdims=True)
+  values = planning.optimal_policy_value(P, r, mdp)
+  return values.sum(-1) / v_star.sum()
+
+
+def snapshot_coords(vectors):
+  """[T, M, 2]: each snapshot's models on that snapshot's first two principal components."""
+  return np.stack([pca.project(v, *pca.fit(v)) for v in vectors])
+
+
+def analyse_class(mdp, cfg, name, snap_dir, v_star, seed):
+  """PCA coordinates, value ratios and diameters of one trained class."""
+  steps, vectors = load_snapshots(snap_dir, cfg, name)
+  coords = snapshot_coords(vectors)  # [T, M, 2]
+  stride = max(1, int(cfg.value_every_snapshots))
+  value_idx = np.unique(np.r_[np.arange(len(steps) - 1, -1, -stride)])
+  ratios = np.stack([value_ratios(mdp, vectors[t], v_star) for t in value_idx])
+  rng = np.random.default_rng(seed)
+  final = vectors[-1].astype(np.float64)
+  perm_seed = rng.integers(1 << 31)
+  return {
+      "steps": steps, "coords": coords, "value_steps": steps[value_idx], "value_ratio": ratios,
+      "diam_pca": pca.group_diameters(coords[-1], cfg.diameter_groups, np.random.default_rng(perm_seed)),
+      "diam_full": pca.group_diameters(final, cfg.diameter_groups, np.random.default_rng(perm_seed)),
+      "final_ratio": ratios[-1],
+  }
+
