@@ -16,18 +16,19 @@ def get_config():
   c.network.value_support = 25   # h(333) ~ 20.6 covers CartPole's discounted returns
   c.network.reward_support = 3
   c.search.num_simulations = 25
+  c.search.temperature_schedule = ((0.0, 1.0), (0.3, 0.5), (0.6, 0.25))
   c.replay.kind = "prioritised"
   c.replay.max_size = 5_000
   c.replay.sequence_length = 20
   c.replay.sequence_overlap = 10
-  c.replay.samples_per_insert = 4.0
-  c.replay.min_size_to_sample = 64
+  c.replay.samples_per_insert = 24.0
+  c.replay.min_size_to_sample = 256
   c.learner.batch_size = 64
   c.learner.learning_rate = 3e-3
   c.learner.final_learning_rate = 3e-4
-  c.learner.num_steps = 2_000
+  c.learner.num_steps = 5_000
   c.actors.num_actors = 1
-  c.actors.envs_per_actor = 16
+  c.actors.envs_per_actor = 32
   c.evaluate.num_episodes = 20
   c.evaluate.num_envs = 20
   return c

@@ -18,12 +18,13 @@ def get_config():
   m.num_models = 120
   m.num_pairs = 100_000
   m.batch_size = 50
+  m.pve_batch_size = 50
   m.learning_rate = 1e-3
   m.num_steps = 500_000
-  m.snapshot_every = 1_000
+  m.pve_num_steps = 500_000
+  m.num_snapshots = 500          # a snapshot every 1,000 steps
   m.diameter_groups = 4          # 4 random groups of 30
   m.value_every_snapshots = 1    # colour every snapshot by its optimal policy's value
-  m.pca_max_points = 6_000
 
   cap = c.capacity
   cap.ranks = (20, 30, 40, 50, 60, 70, 80, 90, 100, 104)

@@ -5,8 +5,6 @@ expanded with stochastic (uniform) or deterministic noise (policies.py). One
 class per noise kind holds `num_seeds` models of every rank (same inits in both
 classes); after training, each model's optimal policy is evaluated in the env.
 """
-import os
-
 import numpy as np
 
 from pipeline.tabular import datasets

@@ -1,0 +1,33 @@
+"""The default study of `./run.sh`: MuZero against MuZero + past policies (PVE)
+on CartPole and MinAtar, 3 seeds each, sized for about 30 minutes on 2 cores.
+
+    ./run.sh study --config=configs/study_default.py --workdir=runs/study_default
+
+The budgets are small: a run learns something, not everything; the study
+shows the whole method (multi-seed runs, per-seed scores over the final
+episodes, Wilcoxon over games, rliable intervals), not the paper's numbers.
+"""
+import ml_collections
+
+PVE = {"past_policies.enabled": True, "past_policies.interval": 20,
+       "past_policies.size": 32}
+
+
+def get_config():
+  c = ml_collections.ConfigDict()
+  c.name = "default"
+  c.games = [
+      {"name": "CartPole-v1", "config": "configs/cartpole.py",
+       "overrides": {"learner.num_steps": 700}},
+      {"name": "MinAtar/Breakout", "config": "configs/minatar.py",
+       "overrides": {"learner.num_steps": 500}},
+  ]
+  c.variants = [
+      {"name": "muzero", "overrides": {}},
+      {"name": "muzero_pve", "overrides": PVE},
+  ]
+  c.seeds = [0, 1, 2]
+  # Every run: the score is the mean return of its final 50 self-play episodes.
+  c.budget = {"scoring.final_episodes": 50, "evaluate.num_episodes": 10}
+  c.workers = 2
+  return c

@@ -1,0 +1,46 @@
+"""Stage `study`: run every run of a study, then write its tables and figures.
+
+    ./run.sh study --config=configs/study_default.py --workdir=runs/study_default
+
+Finished runs are reused; a stopped study resumes; `./run.sh tables
+--workdir=DIR` tabulates a study at any time, even while it runs.
+"""
+import os
+
+from absl import flags
+from ml_collections import config_flags
+
+from pipeline import study as study_lib
+from pipeline.errors import PipelineError, run_job
+from pipeline.scoring.report import format_summary
+from pipeline.scoring.tabulate import tabulate_study
+
+STUDY = config_flags.DEFINE_config_file("config", None, "Study config (configs/study_NAME.py).")
+WORKDIR = flags.DEFINE_string("workdir", None, "Study directory.")
+WORKERS = flags.DEFINE_integer("workers", 0, "Runs at once (0: the study config's).")
+
+
+def main(argv):
+  del argv
+  filename = flags.FLAGS["config"].config_filename
+  if not filename or not os.path.exists(filename.split(":")[0]):
+    raise PipelineError(f"study config file not found: {filename!r}")
+  study = STUDY.value
+  for key in ("games", "variants", "seeds", "budget", "workers"):
+    if key not in study:
+      raise PipelineError(f"{filename}: a study config needs '{key}'")
+  workdir = os.path.abspath(WORKDIR.value or os.path.join("runs", f"study_{study.name}"))
+  os.makedirs(workdir, exist_ok=True)
+  counts = study_lib.run_study(study, workdir, WORKERS.value or study.workers)
+  summary = tabulate_study(workdir)
+  print(format_summary(summary))
+  print(f"[study] {counts['ran']} runs ran, {counts['reused']} reused, {counts['failed']} failed")
+  print(f"[study] tables: {os.path.join(workdir, 'tables')}  figures: "
+        f"{os.path.join(workdir, 'figures')}")
+  if counts["failed"]:
+    raise PipelineError(f"{counts['failed']} runs failed; see DIR/runs/*/pipeline.log; "
+                        f"run the same command again to retry them")
+
+
+if __name__ == "__main__":
+  run_job(main)
