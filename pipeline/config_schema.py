@@ -77,6 +77,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.past_policies.weight = 0.25
   c.past_policies.clip_rho = 1.0
   c.past_policies.clip_c = 1.0
+  c.past_policies.heads_per_step = 0  # 0: every stored head each step (the paper)
 
   c.actors = ml_collections.ConfigDict()
   c.actors.num_actors = 1

@@ -13,6 +13,10 @@ with the trajectory:
 s_k the unroll step scales of the value loss. All stored heads are evaluated
 at once with stacked weights (pipeline/networks/heads.py: one einsum per
 layer). Gradients reach the representation and dynamics only.
+
+`heads_per_step` = m > 0 evaluates m stored heads drawn uniformly without
+replacement each step instead of all of them: an unbiased estimate of the
+mean over heads at m/size of the cost (the paper, on TPUs, used all).
 """
 from typing import Dict, Tuple
 
@@ -22,6 +26,11 @@ from pipeline.learner import losses
 from pipeline.learner.vtrace import vtrace_returns
 from pipeline.networks import value_transform
 from pipeline.networks.heads import stacked_head_apply
+
+
+def len_heads(stacked) -> int:
+  """The number of heads in stacked weights [m, ...]."""
+  return stacked[0].shape[0]
 
 
 class PastPolicies(tf.Module):
@@ -40,6 +49,8 @@ class PastPolicies(tf.Module):
     self.policy_weights = stack(network.policy_head.weights)
     self.count = tf.Variable(0, dtype=tf.int32, trainable=False)       # valid snapshots
     self.next_slot = tf.Variable(0, dtype=tf.int32, trainable=False)   # ring position
+    self.heads_per_step = pc.heads_per_step if 0 < pc.heads_per_step < pc.size else pc.size
+    self.rng = tf.random.Generator.from_seed(config.seed + 17)
 
   def checkpointables(self) -> Dict[str, tf.Module]:
     return {"past_policies": self}
@@ -57,18 +68,30 @@ class PastPolicies(tf.Module):
     if step % self.interval == 0:
       self.push()
 
-  def returns(self, flat_latents, sequences) -> tf.Tensor:
-    """V-trace returns of every stored policy: [P, B, L].
+  def chosen_heads(self):
+    """(value weights, policy weights, used [m]) of the m heads used this step."""
+    if self.heads_per_step == self.size:
+      used = tf.cast(tf.range(self.size) < self.count, tf.float32)
+      return self.value_weights, self.policy_weights, used
+    # m random valid slots (invalid ones sort last and are masked out by `used`).
+    keys = tf.where(tf.range(self.size) < self.count, self.rng.uniform([self.size]), 2.0)
+    slots = tf.argsort(keys)[: self.heads_per_step]
+    pick = lambda ws: [tf.gather(w, slots) for w in ws]
+    used = tf.cast(slots < self.count, tf.float32)
+    return pick(self.value_weights), pick(self.policy_weights), used
+
+  def returns(self, value_weights, policy_weights, flat_latents, sequences) -> tf.Tensor:
+    """V-trace returns of the given stored heads: [m, B, L].
 
     flat_latents [B * L, D]: the current representation of every observation.
     """
     seq = sequences
     b, length = tf.shape(seq["reward"])[0], tf.shape(seq["reward"])[1]
-    values = value_transform.logits_to_scalar(stacked_head_apply(self.value_weights, flat_latents))
-    logits = stacked_head_apply(self.policy_weights, flat_latents)          # [P, B*L, A]
+    values = value_transform.logits_to_scalar(stacked_head_apply(value_weights, flat_latents))
+    logits = stacked_head_apply(policy_weights, flat_latents)               # [m, B*L, A]
     taken = tf.one_hot(tf.reshape(seq["action"], [-1]), logits.shape[-1])    # [B*L, A]
     pi = tf.reduce_sum(tf.nn.softmax(logits) * taken[None], axis=-1)        # [P, B*L]
-    shape = [self.size, b, length]
+    shape = [len_heads(value_weights), b, length]
     values, pi = tf.reshape(values, shape), tf.reshape(pi, shape)
     mask, last = seq["mask"], seq["last"]
     # A transition t -> t+1 exists inside the sequence: a real, non-final step, not the last column.
@@ -85,19 +108,21 @@ class PastPolicies(tf.Module):
     b, length = tf.shape(obs)[0], tf.shape(obs)[1]
     flat_obs = tf.reshape(obs, tf.concat([[b * length], tf.shape(obs)[2:]], 0))
     seq_latents = tf.stop_gradient(self.network.representation(tf.cast(flat_obs, tf.float32)))
-    vs = self.returns(tf.reshape(seq_latents, [b * length, -1]), sequences)     # [P, B, L]
+    value_weights, policy_weights, used = self.chosen_heads()
+    m = len_heads(value_weights)
+    vs = self.returns(value_weights, policy_weights, tf.reshape(seq_latents, [b * length, -1]),
+                      sequences)                                                  # [m, B, L]
     k1 = len(latents)
     idx = batch.start[:, None] + tf.range(k1)[None]                              # [B, K+1]
     targets = tf.transpose(tf.gather(tf.transpose(vs, [1, 2, 0]), idx, batch_dims=1),
                            [2, 0, 1])                                            # [P, B, K+1]
     target_probs = value_transform.scalar_to_two_hot(targets, self.config.network.value_support)
     flat_unroll = tf.reshape(tf.stack(latents, 1), [b * k1, -1])                  # [B*(K+1), D]
-    logits = stacked_head_apply([tf.stop_gradient(w) for w in self.value_weights], flat_unroll)
-    logits = tf.reshape(logits, [self.size, b, k1, -1])
+    logits = stacked_head_apply([tf.stop_gradient(w) for w in value_weights], flat_unroll)
+    logits = tf.reshape(logits, [m, b, k1, -1])
     ce = losses.cross_entropy(target_probs, logits)                              # [P, B, K+1]
     per_head = tf.reduce_sum(losses.step_scales(k1 - 1) * ce, axis=2)           # [P, B]
-    used = tf.cast(tf.range(self.size) < self.count, tf.float32)[:, None]
-    loss = tf.reduce_sum(used * per_head, 0) / tf.maximum(tf.reduce_sum(used), 1.0)
+    loss = tf.reduce_sum(used[:, None] * per_head, 0) / tf.maximum(tf.reduce_sum(used), 1.0)
     metrics = {"loss/past_policies": tf.reduce_mean(loss),
                "past_policies/stored": tf.cast(self.count, tf.float32)}
     return self.weight * loss, metrics

@@ -179,3 +179,19 @@ def test_buffer_survives_a_checkpoint_round_trip(tmp_path):
   for a, b in zip(module.value_weights + module.policy_weights,
                   fresh.value_weights + fresh.policy_weights):
     np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_head_subsampling_is_an_unbiased_estimate_of_the_all_heads_loss():
+  c, net, module, seq, starts, latents = _setup(6)   # 3 of 4 slots used
+  batch = UnrollBatch(*([None] * 7), start=tf.constant(starts))
+  tensors = {k: tf.constant(v) for k, v in seq.items()}
+  everything = module(latents, batch, tensors)[0].numpy()
+  c.past_policies.heads_per_step = 2
+  sub = PastPolicies(c, net)
+  for mine, theirs in zip(sub.value_weights + sub.policy_weights,
+                          module.value_weights + module.policy_weights):
+    mine.assign(theirs)
+  sub.count.assign(module.count)
+  draws = np.stack([sub(latents, batch, tensors)[0].numpy() for _ in range(300)])
+  assert len({d.tobytes() for d in draws}) == 3        # the three pairs of valid heads
+  np.testing.assert_allclose(draws.mean(0), everything, rtol=0.05)
