@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One entry point: ./run.sh [setup|test|bench NAME|<stage>] [absl flags...]
-#   ./run.sh             the default job (sets up when needed)
+#   ./run.sh             the default study (sets up when needed)
 #   ./run.sh test        set up when needed, then pytest
 #   ./run.sh <stage>     python -m pipeline.jobs.<stage> with the flags given
 set -euo pipefail
@@ -46,8 +46,9 @@ case "$cmd" in
     fi
     exec "$PY" "benchmarks/$name.py" "$@" ;;
   "")
+    # The default study: MuZero vs MuZero + past policies on CartPole and MinAtar.
     setup
-    exec "$PY" -m pipeline.jobs.pipeline --config=configs/cartpole.py --workdir=runs/cartpole ;;
+    exec "$PY" -m pipeline.jobs.study --config=configs/study_default.py --workdir=runs/study_default ;;
   *)
     if [[ ! "$cmd" =~ ^[a-z_0-9]+$ || ! -f "pipeline/jobs/$cmd.py" ]]; then
       echo "run.sh: error: unknown command '$cmd'; known: setup test bench $(stages)" >&2

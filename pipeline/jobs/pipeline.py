@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 import reverb
+import tensorflow as tf
 from absl import flags
 
 from pipeline import progress, records
@@ -65,9 +66,10 @@ class Actors:
 class ProgressLog:
   """A periodic line: steps/s, frames/s, recent return, time left."""
 
-  def __init__(self, config, records_dir: str):
+  def __init__(self, config, records_dir: str, workdir: str):
     self.config, self.records_dir = config, records_dir
     self.frame_rate = progress.Rate(self._frames(self._episodes()))
+    self.summary = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard", "actors"))
 
   def _episodes(self):
     return records.read_episodes(self.records_dir, kind="selfplay")
@@ -88,8 +90,15 @@ class ProgressLog:
     recent = [e["return"] for e in sorted(episodes, key=lambda e: e["wall_time"])[-20:]]
     step, rate = metrics["learner_step"], metrics["learner_steps_per_second"]
     total = self.config.learner.num_steps
+    frame_rate = self.frame_rate.update(frames)
+    with self.summary.as_default(step=step):
+      tf.summary.scalar("env_frames", frames)
+      tf.summary.scalar("env_frames_per_second", frame_rate)
+      tf.summary.scalar("episodes", len(episodes))
+      if recent:
+        tf.summary.scalar("return/recent_20_episodes", float(np.mean(recent)))
     print(f"[pipeline] step {step}/{total} ({rate:.1f}/s) | frames {frames} "
-          f"({self.frame_rate.update(frames):.0f}/s) | episodes {len(episodes)} | recent return "
+          f"({frame_rate:.0f}/s) | episodes {len(episodes)} | recent return "
           f"{np.mean(recent) if recent else float('nan'):.1f} | loss {metrics['loss/optimised']:.3f}"
           f" | left {progress.eta(step, total, rate)}", flush=True)
 
@@ -131,7 +140,7 @@ def main(argv):
           f"{client.server_info()['replay'].current_size} sequences; Reverb on {address}",
           flush=True)
     actors = Actors(config, workdir, address)
-    log = ProgressLog(config, records_dir)
+    log = ProgressLog(config, records_dir, workdir)
 
     def should_stop():
       actors.check_alive()
