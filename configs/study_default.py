@@ -11,25 +11,26 @@ import ml_collections
 
 # Past policies at laptop scale: 32 stored heads, a snapshot every 20 steps,
 # 8 heads drawn per step (an unbiased estimate of the mean over all 32).
-PVE = {"past_policies.enabled": True, "past_policies.interval": 20,
-       "past_policies.size": 32, "past_policies.heads_per_step": 8}
+PVE = (("past_policies.enabled", True), ("past_policies.interval", 20),
+       ("past_policies.size", 32), ("past_policies.heads_per_step", 8))
 
 
 def get_config():
+  # Overrides are (dotted config key, value) pairs (ConfigDict keys cannot hold dots).
   c = ml_collections.ConfigDict()
   c.name = "default"
   c.games = [
       {"name": "CartPole-v1", "config": "configs/cartpole.py",
-       "overrides": {"learner.num_steps": 700}},
+       "overrides": (("learner.num_steps", 700),)},
       {"name": "MinAtar/Breakout", "config": "configs/minatar.py",
-       "overrides": {"learner.num_steps": 500}},
+       "overrides": (("learner.num_steps", 500),)},
   ]
   c.variants = [
-      {"name": "muzero", "overrides": {}},
+      {"name": "muzero", "overrides": ()},
       {"name": "muzero_pve", "overrides": PVE},
   ]
   c.seeds = [0, 1, 2]
   # Every run: the score is the mean return of its final 50 self-play episodes.
-  c.budget = {"scoring.final_episodes": 50, "evaluate.num_episodes": 10}
+  c.budget = (("scoring.final_episodes", 50), ("evaluate.num_episodes", 10))
   c.workers = 2
   return c

@@ -16,7 +16,7 @@ import time
 from typing import Dict, List, NamedTuple
 
 from pipeline import progress
-from pipeline.jobs._common import write_json
+from pipeline.files import write_json
 
 
 class RunSpec(NamedTuple):

@@ -13,6 +13,7 @@ from ml_collections import config_flags
 from pipeline import config_schema
 from pipeline.envs import registry
 from pipeline.errors import PipelineError
+from pipeline.files import write_json  # noqa: F401 (re-exported for the stages)
 from pipeline.replay.spec import sequence_signature, step_spec
 
 CONFIG = config_flags.DEFINE_config_file("config", None, "Run config (configs/NAME.py).")
@@ -116,11 +117,3 @@ def die_with_parent() -> None:
     libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
   except OSError:
     pass
-
-
-def write_json(path: str, data) -> None:
-  """Writes JSON atomically (a kill never leaves half a file)."""
-  tmp = f"{path}.tmp-{os.getpid()}-{time.time_ns()}"
-  with open(tmp, "w") as f:
-    json.dump(data, f, indent=2)
-  os.replace(tmp, path)
