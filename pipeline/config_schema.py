@@ -19,16 +19,37 @@ def base_config() -> ml_collections.ConfigDict:
   c.env.name = "CartPole-v1"
   # Atari-only settings live here too so that one schema serves every game.
   c.env.max_episode_steps = 0  # 0: the environment's own limit.
+  # Atari ("Atari/<rom id>", pipeline/envs/atari.py): the PVE paper's Table 1 by
+  # default. Each key is a keyword argument of the Atari env of the same name;
+  # registry.env_kwargs(config) passes them to it. Other games ignore them.
+  c.env.noop_max = 30                 # start no-ops: uniform in [0, noop_max] frames
+  c.env.terminal_on_life_loss = True  # while training; evaluation plays full games
+  c.env.full_action_space = False     # False: the game's minimal action set; True: 18
+  c.env.max_episode_frames = 108_000  # 30 minutes at 60 Hz, no-ops included; 0: none
+  c.env.frame_size = (96, 96)         # observation height, width
+  c.env.grayscale = True              # False: RGB
+  c.env.action_repeat = 4             # frames per agent step
+  c.env.max_pool_frames = 4           # max-pool over the last N action-repeat frames
+  c.env.frame_stack = 4               # frames in an observation (MuZero: 32)
+  c.env.action_planes = True          # stack the past actions as planes (MuZero)
+  c.env.repeat_action_probability = 0.0  # sticky actions; 0: none
 
   c.network = ml_collections.ConfigDict()
-  c.network.torso = "mlp"          # "mlp" (vector obs) or "resconv" (images)
+  c.network.torso = "mlp"          # "mlp" (vector obs), "resconv" (images) or "atari"
   c.network.hidden_sizes = (64, 64)  # MLP torso widths
   c.network.latent_size = 64         # MLP latent size
   c.network.channels = 32            # resconv channels
-  c.network.num_blocks = 2           # resconv residual blocks
+  c.network.num_blocks = 2           # resconv / atari residual blocks (atari: per function)
+  # "atari" torso (MuZero's Atari network): residual blocks in the three
+  # downsampling stages (at H/2, H/4 and H/8; MuZero: 2, 3, 3). The first stage
+  # has channels // 2 channels, the rest `channels` (MuZero: 256, 16 blocks).
+  c.network.downsample_blocks = (2, 3, 3)
   c.network.head_hidden = 64         # hidden width of the heads
   c.network.value_support = 20       # bins span [-S, S] on the h(z) scale
   c.network.reward_support = 5
+  # h(z) = sgn(z)(sqrt(|z| + 1) - 1) + eps z (pipeline/networks/value_transform.py);
+  # recorded for the tables, only 0.01 is implemented.
+  c.network.value_transform_eps = 0.01
 
   c.search = ml_collections.ConfigDict()
   c.search.num_simulations = 25
@@ -56,6 +77,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.learner.unroll_steps = 5
   c.learner.td_lambda = 0.8
   c.learner.n_step = 0               # > 0: n-step targets instead of TD(lambda)
+  c.learner.optimizer = "adam"       # recorded for the tables; the learner uses Adam
   c.learner.learning_rate = 1e-3
   c.learner.final_learning_rate = 0.0
   c.learner.num_steps = 3_000
@@ -82,12 +104,18 @@ def base_config() -> ml_collections.ConfigDict:
   c.actors = ml_collections.ConfigDict()
   c.actors.num_actors = 1
   c.actors.envs_per_actor = 8
+  c.actors.env_workers = 0           # processes stepping an actor's envs (0: in the actor)
   c.actors.max_env_frames = 0        # 0: run until the learner is done
 
   c.evaluate = ml_collections.ConfigDict()
   c.evaluate.num_episodes = 20
   c.evaluate.num_envs = 10
   c.evaluate.num_simulations = 25
+  # Evaluation during training (pipeline stage): every N learner steps (0: off),
+  # logged to DIR/eval/curve.csv; training stops early once the mean return
+  # reaches target_return (0: never).
+  c.evaluate.every_steps = 0
+  c.evaluate.target_return = 0.0
 
   c.scoring = ml_collections.ConfigDict()
   c.scoring.final_episodes = 200
@@ -95,7 +123,8 @@ def base_config() -> ml_collections.ConfigDict:
 
 
 _CHOICES = {
-    "network.torso": ("mlp", "resconv"),
+    "network.torso": ("mlp", "resconv", "atari"),
+    "learner.optimizer": ("adam",),
     "replay.kind": ("prioritised", "queue"),
     "search.unvisited_q": ("parent", "zero", "min"),
 }
@@ -106,9 +135,13 @@ _POSITIVE = (
     "learner.learning_rate", "actors.num_actors", "actors.envs_per_actor",
     "evaluate.num_episodes", "evaluate.num_envs", "evaluate.num_simulations",
     "past_policies.interval", "past_policies.size", "scoring.final_episodes",
+    "env.action_repeat", "env.frame_stack", "network.channels",
 )
+_NON_NEGATIVE = ("env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
+                 "actors.env_workers", "network.num_blocks")
 _UNIT = ("discount", "learner.td_lambda", "learner.target_update_rate",
-         "learner.search_update_rate", "search.dirichlet_fraction")
+         "learner.search_update_rate", "search.dirichlet_fraction",
+         "env.repeat_action_probability")
 
 
 def _get(config, dotted):
@@ -126,9 +159,24 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   for key in _POSITIVE:
     if not _get(config, key) > 0:
       raise PipelineError(f"config.{key}={_get(config, key)!r}; must be > 0")
+  for key in _NON_NEGATIVE:
+    if not _get(config, key) >= 0:
+      raise PipelineError(f"config.{key}={_get(config, key)!r}; must be >= 0")
   for key in _UNIT:
     if not 0.0 <= _get(config, key) <= 1.0:
       raise PipelineError(f"config.{key}={_get(config, key)!r}; must be in [0, 1]")
+  e, n = config.env, config.network
+  if not 1 <= e.max_pool_frames <= e.action_repeat:
+    raise PipelineError(f"config.env.max_pool_frames={e.max_pool_frames!r}; must be in "
+                        f"[1, env.action_repeat={e.action_repeat}]")
+  if len(tuple(e.frame_size)) != 2 or min(e.frame_size) < 1:
+    raise PipelineError(f"config.env.frame_size={e.frame_size!r}; must be (height, width), both > 0")
+  if len(tuple(n.downsample_blocks)) != 3 or min(n.downsample_blocks) < 0:
+    raise PipelineError(f"config.network.downsample_blocks={n.downsample_blocks!r}; "
+                        "must be 3 block counts >= 0")
+  if n.value_transform_eps != 0.01:
+    raise PipelineError(f"config.network.value_transform_eps={n.value_transform_eps!r}; "
+                        "only 0.01 is implemented")
   r, k = config.replay, config.learner.unroll_steps
   if not k <= r.sequence_overlap < r.sequence_length:
     raise PipelineError(

@@ -21,6 +21,7 @@ from absl import flags
 from pipeline import progress, records
 from pipeline.errors import PipelineError, run_job
 from pipeline.jobs import _common
+from pipeline.actors.evaluate import evaluate
 from pipeline.jobs.evaluate import run_evaluation
 from pipeline.learner.learner import Learner
 from pipeline.replay import server as server_lib
@@ -103,6 +104,38 @@ class ProgressLog:
           f" | left {progress.eta(step, total, rate)}", flush=True)
 
 
+class PeriodicEvaluation:
+  """Evaluates the search parameters every config.evaluate.every_steps learner
+  steps; appends (step, wall seconds, frames, mean return) to DIR/eval/curve.csv
+  and says when config.evaluate.target_return is reached."""
+
+  def __init__(self, config, workdir, learner, records_dir, clock):
+    self.config, self.learner, self.records_dir, self.clock = config, learner, records_dir, clock
+    self.path = os.path.join(workdir, "eval", "curve.csv")
+    self.every = config.evaluate.every_steps
+    self.next_step = (int(learner.step.numpy()) // self.every + 1) * self.every if self.every else 0
+    self.reached = False
+
+  def __call__(self, step: int) -> None:
+    if not self.every or step < self.next_step:
+      return
+    self.next_step = (step // self.every + 1) * self.every
+    episodes = evaluate(self.config, self.learner.search_network, self.records_dir, step,
+                        self.config.evaluate.num_episodes, evaluator_id=1)
+    mean = float(np.mean([e["return"] for e in episodes]))
+    os.makedirs(os.path.dirname(self.path), exist_ok=True)
+    new = not os.path.exists(self.path)
+    with open(self.path, "a") as f:
+      if new:
+        f.write("learner_step,wall_seconds,env_frames,eval_return_mean,eval_episodes\n")
+      f.write(f"{step},{self.clock():.1f},{total_env_frames(self.records_dir)},{mean:.2f},"
+              f"{len(episodes)}\n")
+    target = self.config.evaluate.target_return
+    self.reached = bool(target) and mean >= target
+    print(f"[pipeline] evaluation at step {step}: mean return {mean:.1f} over {len(episodes)} "
+          f"episodes{' (target reached)' if self.reached else ''}", flush=True)
+
+
 def total_env_frames(records_dir: str) -> int:
   return ProgressLog._frames(records.read_episodes(records_dir, kind="selfplay"))
 
@@ -141,11 +174,14 @@ def main(argv):
           flush=True)
     actors = Actors(config, workdir, address)
     log = ProgressLog(config, records_dir, workdir)
+    periodic = PeriodicEvaluation(config, workdir, learner, records_dir,
+                                  lambda: previous_seconds + time.time() - started)
 
     def should_stop():
       actors.check_alive()
       keep_clock()
-      return stop()
+      periodic(int(learner.step.numpy()))
+      return stop() or periodic.reached
 
     try:
       learner.run(sequence_dataset(address, config.learner.batch_size, timeout_ms=10_000),
@@ -156,6 +192,9 @@ def main(argv):
       print("[pipeline] stopped; run the same command to resume", flush=True)
       keep_clock()
       return
+    if periodic.reached:
+      _common.write_json(os.path.join(workdir, "train.done"),
+                         {"learner_steps": int(learner.step.numpy()), "target_reached": True})
     server.stop()
   else:
     learner = Learner(config, obs_spec.shape, num_actions, workdir, client=None)

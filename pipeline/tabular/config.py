@@ -6,6 +6,7 @@ the paper's numbers (appendix A.3). validate() names the first bad key.
 import ml_collections
 
 from pipeline.errors import PipelineError
+from pipeline.tabular import gridworld
 
 
 def base_config() -> ml_collections.ConfigDict:
@@ -101,6 +102,15 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     raise PipelineError(f"config.model_space.ve_orders={tuple(m.ve_orders)}; orders must be >= 1")
   if any(not 1 <= int(r) <= 104 for r in config.capacity.ranks):
     raise PipelineError(f"config.capacity.ranks={tuple(config.capacity.ranks)}; ranks must be in [1, 104]")
+  missing = [r for r in config.capacity.low_ranks if r not in tuple(config.capacity.ranks)]
+  if missing:
+    raise PipelineError(f"config.capacity.low_ranks has {missing[0]}, which is not in capacity.ranks")
+  if not 0 < config.checks.optimal_fraction <= 1:
+    raise PipelineError(f"config.checks.optimal_fraction={config.checks.optimal_fraction!r}; must be in (0, 1]")
+  row, col = config.trajectories.start
+  if not (0 <= row < len(gridworld.LAYOUT) and 0 <= col < len(gridworld.LAYOUT[0])
+          and gridworld.LAYOUT[row][col] != "#"):
+    raise PipelineError(f"config.trajectories.start={(row, col)}; must be a free (row, col) cell")
   if "trajectories" in config.experiments and not m.include_pve:
     raise PipelineError("config.experiments has 'trajectories', which needs model_space.include_pve")
   return config

@@ -17,6 +17,7 @@ from pipeline.tabular import checks
 from pipeline.tabular import figures
 from pipeline.tabular import gridworld
 from pipeline.tabular import model_space
+from pipeline.tabular import models
 from pipeline.tabular import planning
 from pipeline.tabular import tables
 from pipeline.tabular import trajectories
@@ -110,7 +111,7 @@ def _trajectories(config, mdp, pi_star, workdir, fig_dir):
   last = model_space.snapshot_steps(ms, model_space.PVE)[-1]
   final = np.load(os.path.join(workdir, "model_space", "pve", "snapshots", f"{last:09d}.npy"))
   index = int(rng.integers(len(final)))
-  r, P = model_space.models_lib.split_vectors(final[index:index + 1].astype(np.float64),
+  r, P = models.split_vectors(final[index:index + 1].astype(np.float64),
                                               mdp.num_states, mdp.num_actions)
   P = P[0] / P[0].sum(-1, keepdims=True)
   start = mdp.state_of(*cfg.start)

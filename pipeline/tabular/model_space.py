@@ -93,14 +93,12 @@ def snapshot_steps(cfg, name):
   return np.arange(1, cfg.num_snapshots + 1) * every
 
 
-def load_snapshots(snap_dir, cfg, name):
-  """(steps [T], vectors [T, M, D]) of a class's snapshots."""
-  steps = snapshot_steps(cfg, name)
-  files = [os.path.join(snap_dir, f"{s:09d}.npy") for s in steps]
-  missing = [f for f in files if not os.path.exists(f)]
-  if missing:
-    raise FileNotFoundError(f"missing snapshot {missing[0]}")
-  return np.array(steps), np.stack([np.load(f) for f in files])
+def load_snapshot(snap_dir, step):
+  """[M, D] model vectors saved at `step`."""
+  path = os.path.join(snap_dir, f"{step:09d}.npy")
+  if not os.path.exists(path):
+    raise FileNotFoundError(f"missing snapshot {path}")
+  return np.load(path)
 
 
 def value_ratios(mdp, vectors, v_star):
@@ -111,25 +109,26 @@ def value_ratios(mdp, vectors, v_star):
   return values.sum(-1) / v_star.sum()
 
 
-def snapshot_coords(vectors):
-  """[T, M, 2]: each snapshot's models on that snapshot's first two principal components."""
-  return np.stack([pca.project(v, *pca.fit(v)) for v in vectors])
-
-
 def analyse_class(mdp, cfg, name, snap_dir, v_star, seed):
-  """PCA coordinates, value ratios and diameters of one trained class."""
-  steps, vectors = load_snapshots(snap_dir, cfg, name)
-  coords = snapshot_coords(vectors)  # [T, M, 2]
+  """PCA coordinates, value ratios and diameters of one trained class.
+
+  Snapshots are read one at a time: at each, the M models are projected on
+  that snapshot's first two principal components (memory O(M D)).
+  """
+  steps = snapshot_steps(cfg, name)
   stride = max(1, int(cfg.value_every_snapshots))
-  value_idx = np.unique(np.r_[np.arange(len(steps) - 1, -1, -stride)])
-  ratios = np.stack([value_ratios(mdp, vectors[t], v_star) for t in value_idx])
-  rng = np.random.default_rng(seed)
-  final = vectors[-1].astype(np.float64)
-  perm_seed = rng.integers(1 << 31)
+  value_idx = np.arange(len(steps) - 1, -1, -stride)[::-1]
+  coords, ratios = [], []
+  for t, step in enumerate(steps):
+    vec = load_snapshot(snap_dir, step)
+    coords.append(pca.project(vec, *pca.fit(vec)))
+    if t in value_idx:
+      ratios.append(value_ratios(mdp, vec, v_star))
+  final = vec.astype(np.float64)
+  perm_seed = np.random.default_rng(seed).integers(1 << 31)
+  group = lambda pts: pca.group_diameters(pts, cfg.diameter_groups, np.random.default_rng(perm_seed))
   return {
-      "steps": steps, "coords": coords, "value_steps": steps[value_idx], "value_ratio": ratios,
-      "diam_pca": pca.group_diameters(coords[-1], cfg.diameter_groups, np.random.default_rng(perm_seed)),
-      "diam_full": pca.group_diameters(final, cfg.diameter_groups, np.random.default_rng(perm_seed)),
+      "steps": steps, "coords": np.stack(coords), "value_steps": steps[value_idx],
+      "value_ratio": np.stack(ratios), "diam_pca": group(coords[-1]), "diam_full": group(final),
       "final_ratio": ratios[-1],
   }
-

@@ -19,7 +19,7 @@ def test_mixed_policies_half_deterministic():
 def test_policy_iteration_path_reaches_the_optimum_and_restarts():
   mdp = gridworld.four_rooms()
   v_star, _ = planning.policy_iteration(mdp.P, mdp.r, mdp.gamma)
-  path = policies.policy_iteration_path(np.random.default_rng(1), mdp, 400)
+  path = policies.policy_iteration_path(np.random.default_rng(1), mdp, 100)
   assert np.all(path.sum(-1) == 1) and np.all(path.max(-1) == 1)
   values = planning.evaluate(mdp.P, mdp.r, path, mdp.gamma)
   optimal = np.all(np.abs(values - v_star) < 1e-6, axis=1)
