@@ -63,7 +63,7 @@ def main(argv):
   config.past_policies.enabled = True
   config.past_policies.size = SIZE.value
   config.past_policies.heads_per_step = HEADS.value
-  env = registry.make(config.env.name, seed=0)
+  env = registry.make_from_config(config, seed=0)
   obs_shape, num_actions = env.observation_spec().shape, env.action_spec().num_values
   learner = Learner(config, obs_shape, num_actions, tempfile.mkdtemp(), client=None)
   with_pve = learner.train_step

@@ -21,8 +21,8 @@ def evaluate(config, network, records_dir: str, param_version: int, num_episodes
   ec = config.evaluate
   writer = records.EpisodeWriter(records_dir, "eval", evaluator_id)
   n_envs = min(ec.num_envs, num_episodes)
-  envs = [registry.make(config.env.name, seed=10_000 * (config.seed + 1) + writer.next_index + i,
-                        training=False) for i in range(n_envs)]
+  envs = [registry.make_from_config(config, seed=10_000 * (config.seed + 1) + writer.next_index + i,
+                                    training=False) for i in range(n_envs)]
   frames_per_step = getattr(envs[0], "frames_per_step", 1)
   fns = ModelFns(network)
   scfg = search_config(config, ec.num_simulations)

@@ -37,8 +37,8 @@ class SelfPlayActor:
     incarnation = self.episodes.next_index
     n = config.actors.envs_per_actor
     self.envs: List[dm_env.Environment] = [
-        registry.make(config.env.name, seed=env_seed(config.seed, actor_id, i, incarnation),
-                      training=True) for i in range(n)]
+        registry.make_from_config(config, seed=env_seed(config.seed, actor_id, i, incarnation),
+                                  training=True) for i in range(n)]
     obs_spec, act_spec = self.envs[0].observation_spec(), self.envs[0].action_spec()
     self.num_actions = act_spec.num_values
     self.frames_per_step = getattr(self.envs[0], "frames_per_step", 1)

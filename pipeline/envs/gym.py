@@ -47,15 +47,20 @@ class GymEnv(dm_env.Environment):
     return specs.DiscreteArray(int(self._env.action_space.n), name="action")
 
   # State save/restore (the analyses use the true environment as a model).
+  # CartPole's steps_beyond_terminated is part of the state: once set, a
+  # terminating step pays reward 0, so a restored state must bring it back.
   def get_state(self):
-    return (np.array(self._env.unwrapped.state, copy=True), self._env._elapsed_steps,
-            self._reset_next)
+    unwrapped = self._env.unwrapped
+    return (np.array(unwrapped.state, copy=True), self._env._elapsed_steps,
+            self._reset_next, getattr(unwrapped, "steps_beyond_terminated", None))
 
   def set_state(self, state):
-    physics, elapsed, reset_next = state
+    physics, elapsed, reset_next, beyond = state
     self._env.unwrapped.state = np.array(physics, copy=True)
     self._env._elapsed_steps = elapsed
     self._reset_next = reset_next
+    if hasattr(self._env.unwrapped, "steps_beyond_terminated"):
+      self._env.unwrapped.steps_beyond_terminated = beyond
 
   def close(self):
     self._env.close()

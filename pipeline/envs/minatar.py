@@ -68,4 +68,5 @@ class MinAtarEnv(dm_env.Environment):
 for _game in GAMES:
   registry.register(
       f"MinAtar/{NAMES[_game]}",
-      lambda seed, training=True, _g=_game, **kw: MinAtarEnv(_g, seed, **kw))
+      lambda seed, training=True, _g=_game, **kw: MinAtarEnv(_g, seed, **kw),
+      config_keys=("max_episode_steps",))

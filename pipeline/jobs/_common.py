@@ -69,7 +69,7 @@ def prepare_workdir(config) -> str:
 
 def env_specs(config):
   """(observation spec, number of actions) of config.env.name."""
-  env = registry.make(config.env.name, seed=0)
+  env = registry.make_from_config(config, seed=0)
   obs_spec, num_actions = env.observation_spec(), env.action_spec().num_values
   if hasattr(env, "close"):
     env.close()

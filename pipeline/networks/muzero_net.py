@@ -6,7 +6,17 @@
 
 Torsos: "mlp" for vector observations (latent [B, latent_size]); "resconv" for
 image observations [B, H, W, C] (latent [B, H, W, channels], residual blocks,
-the action given to the dynamics as one-hot planes). Latents are min-max
+the action given to the dynamics as one-hot planes); "atari", MuZero's Atari
+network (Schrittwieser et al. 2020, appendix "Network Architecture"): uint8
+observations [B, 96, 96, C] scaled by 1/255, downsampled to a 6x6 latent by
+  conv 3x3 stride 2 (channels // 2) -> downsample_blocks[0] residual blocks ->
+  conv 3x3 stride 2 (channels) -> downsample_blocks[1] residual blocks ->
+  avg pool 3x3 stride 2 -> downsample_blocks[2] residual blocks -> avg pool 3x3 stride 2
+then num_blocks residual blocks (MuZero: channels 256, blocks (2, 3, 3) and 16);
+the dynamics: the latent with the action as one-hot planes -> conv 3x3 ->
+norm -> ReLU -> num_blocks residual blocks. Latent [B, ceil(H/16), ceil(W/16),
+channels]. Residual blocks use layer norm where MuZero used batch norm (no
+batch statistics to keep between acting and learning). Latents are min-max
 scaled to [0, 1] per example, as in MuZero. The prediction heads are `Head`s
 (pipeline/networks/heads.py) so their weights can be snapshotted and stacked.
 """
@@ -61,6 +71,29 @@ def _conv_torso(channels, num_blocks, name):
   return keras.Sequential(layers, name=name)
 
 
+def _atari_downsample(channels, blocks, name):
+  """96x96 -> 6x6: MuZero's downsampling stack (see the module doc)."""
+  b1, b2, b3 = (int(b) for b in blocks)
+  layers = [keras.layers.Conv2D(max(channels // 2, 1), 3, strides=2, padding="same",
+                                activation="relu")]
+  layers += [_ResBlock(max(channels // 2, 1)) for _ in range(b1)]
+  layers += [keras.layers.Conv2D(channels, 3, strides=2, padding="same", activation="relu")]
+  layers += [_ResBlock(channels) for _ in range(b2)]
+  layers += [keras.layers.AveragePooling2D(3, strides=2, padding="same")]
+  layers += [_ResBlock(channels) for _ in range(b3)]
+  layers += [keras.layers.AveragePooling2D(3, strides=2, padding="same")]
+  return keras.Sequential(layers, name=name)
+
+
+def atari_latent_shape(observation_shape, channels):
+  """The "atari" torso's latent shape: each side halved four times (rounding up)."""
+  def side(n):
+    for _ in range(4):  # two strided convs and two pools, all "same" padded
+      n = -(-n // 2)
+    return n
+  return (side(observation_shape[0]), side(observation_shape[1]), channels)
+
+
 class Inference(NamedTuple):
   """One model step. Shapes: latent [B, *L]; logits [B, A] / [B, 2S + 1]."""
   latent: tf.Tensor
@@ -88,6 +121,18 @@ class MuZeroNetwork(tf.Module):
           [_mlp(config.hidden_sizes, "dyn_mlp"), keras.layers.Dense(config.latent_size)],
           name="dynamics")
       latent_shape = (config.latent_size,)
+    elif config.torso == "atari":
+      ch = config.channels
+      self.representation = keras.Sequential(
+          [keras.layers.Rescaling(1.0 / 255.0),
+           _atari_downsample(ch, config.downsample_blocks, "repr_downsample")] +
+          [_ResBlock(ch) for _ in range(config.num_blocks)] + [ScaleToUnit()],
+          name="representation")
+      self.dynamics_torso = keras.Sequential(
+          [keras.layers.Conv2D(ch, 3, padding="same", use_bias=False),
+           keras.layers.LayerNormalization(axis=[-3, -2, -1]), keras.layers.ReLU()] +
+          [_ResBlock(ch) for _ in range(config.num_blocks)], name="dynamics")
+      latent_shape = atari_latent_shape(observation_shape, ch)
     else:
       h, w = observation_shape[:2]
       self.representation = keras.Sequential(

@@ -18,21 +18,61 @@ Flat = Dict[str, Any]
 
 
 def _bins(value_support, reward_support) -> str:
-  return f"{2 * int(value_support) + 1}, {2 * int(reward_support) + 1}"
+  value, reward = 2 * int(value_support) + 1, 2 * int(reward_support) + 1
+  return f"{value}" if value == reward else f"{value}, {reward}"
 
 
 def _frames(v) -> str:
   return "no limit (the learner's step budget ends the run)" if not v else f"{int(v):,}"
 
 
-def _episode_steps(v) -> str:
-  return "the environment's own limit" if not v else f"{int(v):,} agent steps"
+def _episode_length(steps, frames=None) -> str:
+  """env.max_episode_steps and (Atari) env.max_episode_frames."""
+  parts = []
+  if frames:
+    frames = int(frames)
+    parts.append(f"{frames // 3600} minutes ({frames:,} frames)" if frames % 3600 == 0
+                 else f"{frames:,} frames")
+  if steps:
+    parts.append(f"{int(steps):,} agent steps")
+  return " or ".join(parts) if parts else "the environment's own limit"
+
+
+def _noops(n) -> str:
+  return f"uniform in [0, {int(n)}]"
+
+
+def _action_set(full) -> str:
+  return "all 18 actions" if full else "valid actions (the game's minimal action set)"
+
+
+def _size(size) -> str:
+  return " x ".join(str(int(x)) for x in size)
+
+
+def _colour(grayscale) -> str:
+  return "grayscale" if grayscale else "RGB"
+
+
+def _optimiser(name) -> str:
+  return {"adam": "Adam"}.get(name, str(name))
+
+
+def _value_transform(eps) -> str:
+  return f"h(z) = sgn(z)(sqrt(|z| + 1) - 1) + {float(eps):g} z"
 
 
 # table -> [(paper row name, config keys, formatter of their values or None)]
 PAPER_ROWS: Dict[str, List[Tuple[str, Tuple[str, ...], Callable[..., str]]]] = {
     "Table 1": [
-        ("max episode length", ("env.max_episode_steps",), _episode_steps),
+        ("start no-ops", ("env.noop_max",), _noops),
+        ("terminate on life loss", ("env.terminal_on_life_loss",), None),
+        ("action set", ("env.full_action_space",), _action_set),
+        ("max episode length", ("env.max_episode_steps", "env.max_episode_frames"), _episode_length),
+        ("observation size", ("env.frame_size",), _size),
+        ("preprocessing", ("env.grayscale",), _colour),
+        ("action repetitions", ("env.action_repeat",), None),
+        ("max-pool over last N action-repeat frames", ("env.max_pool_frames",), None),
         ("total environment frames, skipped frames included", ("actors.max_env_frames",), _frames),
     ],
     "Table 2": [
@@ -40,6 +80,7 @@ PAPER_ROWS: Dict[str, List[Tuple[str, Tuple[str, ...], Callable[..., str]]]] = {
         ("sequence length", ("replay.sequence_length",), None),
         ("sequence overlap", ("replay.sequence_overlap",), None),
         ("model unroll length K", ("learner.unroll_steps",), None),
+        ("optimiser", ("learner.optimizer",), _optimiser),
         ("initial learning rate", ("learner.learning_rate",), None),
         ("final learning rate (linear schedule)", ("learner.final_learning_rate",), None),
         ("discount", ("discount",), None),
@@ -53,12 +94,20 @@ PAPER_ROWS: Dict[str, List[Tuple[str, Tuple[str, ...], Callable[..., str]]]] = {
         ("MCTS Dirichlet prior alpha", ("search.dirichlet_alpha",), None),
         ("search parameters update rate", ("learner.search_update_rate",), None),
         ("value, reward number of bins", ("network.value_support", "network.reward_support"), _bins),
+        ("nonlinear value transform", ("network.value_transform_eps",), _value_transform),
         ("value buffer size (past policies)", ("past_policies.size",), None),
         ("value buffer update interval (learner steps)", ("past_policies.interval",), None),
         ("value buffer loss weight", ("past_policies.weight",), None),
     ],
 }
 TABLE1_PREFIXES = ("env.", "actors.max_env_frames")
+# config.env keys only Atari games read (pipeline/envs/atari.py): for other
+# games they print as "n/a (not Atari)" (or are left out of a row's formatter).
+ATARI_ONLY = ("env.noop_max", "env.terminal_on_life_loss", "env.full_action_space",
+              "env.max_episode_frames", "env.frame_size", "env.grayscale", "env.action_repeat",
+              "env.max_pool_frames", "env.frame_stack", "env.action_planes",
+              "env.repeat_action_probability")
+NOT_ATARI = "n/a (not Atari)"
 FIRST_KEYS = ("env.name",)  # printed first, under its own name
 EXCLUDED = ("seed",)  # differs per run by design; Table 3 lists the seeds
 
@@ -90,9 +139,18 @@ def _table_keys(flat_configs: Sequence[Flat], table: str) -> List[str]:
   return [k for k in keys if in_1(k) == (table == "Table 1")]
 
 
+def _is_atari(flat: Flat) -> bool:
+  return reference.atari_game_id(str(flat.get("env.name", ""))) is not None
+
+
 def _row_value(flat: Flat, keys: Tuple[str, ...], fmt) -> str:
   if any(k not in flat for k in keys):
     return "-"
+  if not _is_atari(flat):
+    if all(k in ATARI_ONLY for k in keys):
+      return NOT_ATARI
+    if fmt and any(k in ATARI_ONLY for k in keys):
+      return fmt(*[None if k in ATARI_ONLY else flat[k] for k in keys])
   values = [flat[k] for k in keys]
   return fmt(*values) if fmt else ", ".join(fmt_value(v) for v in values)
 
