@@ -10,18 +10,8 @@ configs/atari57_pve.py (a test checks they agree).
 """
 import ml_collections
 
-# ale-py ROM ids of the 57 games (pipeline/envs/atari.ATARI57; a test checks they agree).
-GAMES = (
-    "alien", "amidar", "assault", "asterix", "asteroids", "atlantis", "bank_heist",
-    "battle_zone", "beam_rider", "berzerk", "bowling", "boxing", "breakout", "centipede",
-    "chopper_command", "crazy_climber", "defender", "demon_attack", "double_dunk", "enduro",
-    "fishing_derby", "freeway", "frostbite", "gopher", "gravitar", "hero", "ice_hockey",
-    "jamesbond", "kangaroo", "krull", "kung_fu_master", "montezuma_revenge", "ms_pacman",
-    "name_this_game", "phoenix", "pitfall", "pong", "private_eye", "qbert", "riverraid",
-    "road_runner", "robotank", "seaquest", "skiing", "solaris", "space_invaders",
-    "star_gunner", "surround", "tennis", "time_pilot", "tutankham", "up_n_down", "venture",
-    "video_pinball", "wizard_of_wor", "yars_revenge", "zaxxon",
-)
+from pipeline.envs.atari import ATARI57 as GAMES  # ale-py ROM ids of the 57 games
+
 PVE = (("past_policies.enabled", True),)
 
 

@@ -144,7 +144,8 @@ _UNIT = ("discount", "learner.td_lambda", "learner.target_update_rate",
          "env.repeat_action_probability")
 
 
-def _get(config, dotted):
+def get_dotted(config, dotted: str):
+  """config["a"]["b"] for "a.b"."""
   value = config
   for part in dotted.split("."):
     value = value[part]
@@ -154,17 +155,17 @@ def _get(config, dotted):
 def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   """Raises PipelineError naming the first key whose value cannot work."""
   for key, choices in _CHOICES.items():
-    if _get(config, key) not in choices:
-      raise PipelineError(f"config.{key}={_get(config, key)!r}; expected one of {choices}")
+    if get_dotted(config, key) not in choices:
+      raise PipelineError(f"config.{key}={get_dotted(config, key)!r}; expected one of {choices}")
   for key in _POSITIVE:
-    if not _get(config, key) > 0:
-      raise PipelineError(f"config.{key}={_get(config, key)!r}; must be > 0")
+    if not get_dotted(config, key) > 0:
+      raise PipelineError(f"config.{key}={get_dotted(config, key)!r}; must be > 0")
   for key in _NON_NEGATIVE:
-    if not _get(config, key) >= 0:
-      raise PipelineError(f"config.{key}={_get(config, key)!r}; must be >= 0")
+    if not get_dotted(config, key) >= 0:
+      raise PipelineError(f"config.{key}={get_dotted(config, key)!r}; must be >= 0")
   for key in _UNIT:
-    if not 0.0 <= _get(config, key) <= 1.0:
-      raise PipelineError(f"config.{key}={_get(config, key)!r}; must be in [0, 1]")
+    if not 0.0 <= get_dotted(config, key) <= 1.0:
+      raise PipelineError(f"config.{key}={get_dotted(config, key)!r}; must be in [0, 1]")
   e, n = config.env, config.network
   if not 1 <= e.max_pool_frames <= e.action_repeat:
     raise PipelineError(f"config.env.max_pool_frames={e.max_pool_frames!r}; must be in "

@@ -5,6 +5,7 @@ the paper's numbers (appendix A.3). validate() names the first bad key.
 """
 import ml_collections
 
+from pipeline.config_schema import get_dotted
 from pipeline.errors import PipelineError
 from pipeline.tabular import gridworld
 
@@ -71,19 +72,12 @@ _POSITIVE = ("gamma", "threads", "log_every_secs", "checkpoint_every_secs",
 _EXPERIMENTS = ("model_space", "capacity", "trajectories")
 
 
-def _get(config, dotted):
-  value = config
-  for part in dotted.split("."):
-    value = value[part]
-  return value
-
-
 def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   """Raises PipelineError naming the first key whose value cannot work."""
   try:
     for key in _POSITIVE:
-      if not _get(config, key) > 0:
-        raise PipelineError(f"config.{key}={_get(config, key)!r}; must be > 0")
+      if not get_dotted(config, key) > 0:
+        raise PipelineError(f"config.{key}={get_dotted(config, key)!r}; must be > 0")
   except (KeyError, AttributeError) as e:
     raise PipelineError(f"config is missing key {e}; start from pipeline.tabular.config.base_config()") from None
   if not config.gamma < 1:
