@@ -26,12 +26,12 @@ def get_config():
   c.learner.batch_size = 64
   c.learner.learning_rate = 3e-3
   c.learner.final_learning_rate = 3e-4
-  c.learner.num_steps = 8_000
+  c.learner.num_steps = 5_000
   c.actors.num_actors = 1
   c.actors.envs_per_actor = 32
   c.evaluate.num_episodes = 20
   c.evaluate.num_envs = 20
-  # Evaluate every 1,000 learner steps; stop once 20 episodes average 475.
-  c.evaluate.every_steps = 1_000
+  # Evaluate every 500 learner steps; stop once 20 episodes average 475.
+  c.evaluate.every_steps = 500
   c.evaluate.target_return = 475.0
   return c
