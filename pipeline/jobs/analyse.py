@@ -1,0 +1,63 @@
+"""Stage `analyse`: He et al.'s analyses of a run's learned model.
+
+    ./run.sh analyse --config=configs/analysis_cartpole.py --workdir=runs/cp3
+
+Reads RUN/config.json and RUN/checkpoints/ckpt-*, writes figures (PNG),
+tables (Markdown and CSV) and summary.json to RUN/analysis/ (or --out_dir).
+Finished parts are cached in RUN/analysis/cache/: run it again after a kill
+and it goes on where it stopped. See pipeline/analysis/stage.py.
+"""
+import os
+import time
+
+from absl import flags
+from ml_collections import config_flags
+
+from pipeline.errors import PipelineError, run_job
+
+CONFIG = config_flags.DEFINE_config_file("config", None, "Analysis config (configs/analysis_NAME.py).")
+WORKDIR = flags.DEFINE_string("workdir", None, "The run directory to analyse.")
+OUT_DIR = flags.DEFINE_string("out_dir", "", "Where figures and tables go (default RUN/analysis).")
+TF_THREADS = flags.DEFINE_integer("tf_threads", 1, "TensorFlow intra/inter-op threads.")
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise PipelineError(f"unexpected arguments: {' '.join(argv[1:])}")
+  if not flags.FLAGS["config"].config_filename:
+    raise PipelineError("--config=configs/analysis_NAME.py is required")
+  if not WORKDIR.value:
+    raise PipelineError("--workdir=RUN is required")
+  if not os.path.isdir(WORKDIR.value):
+    raise PipelineError(f"--workdir={WORKDIR.value}: no such directory")
+  try:
+    config = CONFIG.value
+  except OSError as e:
+    raise PipelineError(f"cannot load config file {flags.FLAGS['config'].config_filename}") from e
+  import tensorflow as tf
+  tf.get_logger().setLevel("ERROR")  # retracing / AutoGraph notices drown the progress lines
+  tf.config.threading.set_intra_op_parallelism_threads(TF_THREADS.value)
+  tf.config.threading.set_inter_op_parallelism_threads(TF_THREADS.value)
+  from pipeline.analysis import report
+  from pipeline.analysis.stage import Analysis
+  start = time.time()
+
+  def log(line):
+    print(f"analyse {time.time() - start:6.0f}s  {line}", flush=True)
+  analysis = Analysis(config, WORKDIR.value, log)
+  results = analysis.run()
+  out_dir = OUT_DIR.value or analysis.out_dir
+  summary = report.write_report(results, out_dir)
+  log(f"figures and tables in {out_dir} ({analysis.cache.hits} parts cached, "
+      f"{analysis.cache.misses} computed)")
+  f3 = summary["figure3"]["def2_by_horizon"]
+  last = max(f3)
+  log(f"value error (Def. 2) of step {last}, h=1..{summary['horizon']}: "
+      + ", ".join(f"{v:.3g}" for v in f3[last]))
+  for key, values in summary["figure7"].items():
+    if key not in ("budgets",):
+      log(f"return {key}: {values}")
+
+
+if __name__ == "__main__":
+  run_job(main)
