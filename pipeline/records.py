@@ -7,9 +7,9 @@ by a kill -9 mid-write), and a restarted writer continues the episode index
 from the records that are complete, so the index has no gap and no duplicate.
 """
 import glob
-import hashlib
 import os
 import time
+import uuid
 from typing import Dict, List, Optional
 
 import tensorflow as tf
@@ -31,14 +31,31 @@ _REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def run_records_dir(workdir: str) -> str:
-  """tfrecords/<run>/ for a workdir: its basename plus a hash of its path.
+  """The run's tfrecords/<run>/ folder, named once and kept in DIR/records.
 
-  The root is the repository's tfrecords/ unless $PVE_RECORDS_ROOT is set.
+  On a run's first start <run> is the workdir's name plus a random tag, so a
+  new run in a reused path never appends to an older run's records; the
+  file DIR/records is created atomically (processes starting together agree)
+  and read from then on. The root is the repository's tfrecords/ unless
+  $PVE_RECORDS_ROOT is set.
   """
   path = os.path.abspath(workdir)
+  pointer = os.path.join(path, "records")
+  os.makedirs(path, exist_ok=True)
   root = os.environ.get(RECORDS_ROOT_ENV) or os.path.join(_REPO_ROOT, "tfrecords")
-  tag = hashlib.sha1(path.encode()).hexdigest()[:8]
-  return os.path.join(root, f"{os.path.basename(path.rstrip('/'))}-{tag}")
+  name = f"{os.path.basename(path)}-{uuid.uuid4().hex[:8]}"
+  try:
+    fd = os.open(pointer, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    with os.fdopen(fd, "w") as f:
+      f.write(os.path.join(root, name) + "\n")
+  except FileExistsError:
+    pass
+  for _ in range(50):  # another process may be writing its (one-line) content
+    text = open(pointer).read().strip()
+    if text:
+      return text if os.path.isabs(text) else os.path.join(path, text)
+    time.sleep(0.1)
+  raise OSError(f"{pointer} is empty")
 
 
 def _to_example(episode: Dict) -> bytes:

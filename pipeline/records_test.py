@@ -1,5 +1,6 @@
 """Episode records: append-only, torn tails dropped, indices continue on restart."""
 import os
+import shutil
 import time
 
 from pipeline import records
@@ -35,9 +36,12 @@ def test_a_torn_last_record_is_dropped_and_its_index_reused(tmp_path):
   assert records.EpisodeWriter(d, "eval", 0).next_index == 2
 
 
-def test_run_records_dir_is_stable_and_distinct(monkeypatch, tmp_path):
-  monkeypatch.setenv(records.RECORDS_ROOT_ENV, str(tmp_path))
-  a = records.run_records_dir("/x/runs/cartpole")
-  assert a == records.run_records_dir("/x/runs/cartpole/")
-  assert a != records.run_records_dir("/y/runs/cartpole")
+def test_run_records_dir_is_stable_per_run_and_new_for_a_new_run(monkeypatch, tmp_path):
+  monkeypatch.setenv(records.RECORDS_ROOT_ENV, str(tmp_path / "tfrecords"))
+  run = tmp_path / "runs" / "cartpole"
+  a = records.run_records_dir(str(run))
+  assert a == records.run_records_dir(str(run) + "/")          # the same run: the same folder
+  assert open(run / "records").read().strip() == a
   assert os.path.basename(a).startswith("cartpole-")
+  shutil.rmtree(run)                                            # a new run in the same path
+  assert records.run_records_dir(str(run)) != a

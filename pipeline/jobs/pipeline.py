@@ -155,8 +155,6 @@ def main(argv):
   previous_seconds = (__import__("json").load(open(clock_path))["wall_seconds"]
                       if os.path.exists(clock_path) else 0.0)
   records_dir = records.run_records_dir(workdir)
-  with open(os.path.join(workdir, "records"), "w") as f:
-    f.write(records_dir + "\n")
   obs_spec, num_actions = _common.env_specs(config)
   stop = _common.StopFlag()
 
