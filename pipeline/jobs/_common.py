@@ -13,17 +13,35 @@ from ml_collections import config_flags
 from pipeline import config_schema
 from pipeline.envs import registry
 from pipeline.errors import PipelineError
+from pipeline.learner import strategy as strategy_lib
 from pipeline.files import write_json  # noqa: F401 (re-exported for the stages)
 from pipeline.replay.spec import sequence_signature, step_spec
 
 CONFIG = config_flags.DEFINE_config_file("config", None, "Run config (configs/NAME.py).")
 WORKDIR = flags.DEFINE_string("workdir", None, "Run directory (checkpoints, logs, results).")
 TF_THREADS = flags.DEFINE_integer("tf_threads", 1, "TensorFlow intra/inter-op threads.")
+STRATEGY = flags.DEFINE_enum("strategy", "cpu", strategy_lib.NAMES,
+                             "The learner's tf.distribute strategy.")
+TPU = flags.DEFINE_string("tpu", "", "TPU address for --strategy=tpu ('' = local).")
+CPU_DEVICES = flags.DEFINE_integer("cpu_devices", 1,
+                                   "Logical CPU devices (for --strategy=mirrored on one host).")
 
 
 def setup_tf() -> None:
   tf.config.threading.set_intra_op_parallelism_threads(TF_THREADS.value)
   tf.config.threading.set_inter_op_parallelism_threads(TF_THREADS.value)
+  if CPU_DEVICES.value > 1:
+    strategy_lib.split_cpu(CPU_DEVICES.value)
+
+
+def learner_strategy(config) -> tf.distribute.Strategy:
+  """The --strategy, checked against the batch size."""
+  strategy = strategy_lib.make_strategy(STRATEGY.value, TPU.value)
+  replicas = strategy.num_replicas_in_sync
+  if config.learner.batch_size % replicas:
+    raise PipelineError(f"config.learner.batch_size={config.learner.batch_size} does not split "
+                        f"over {replicas} replicas of --strategy={STRATEGY.value}")
+  return strategy
 
 
 def load_config():

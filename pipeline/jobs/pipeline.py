@@ -165,7 +165,8 @@ def main(argv):
     server = server_lib.start_server(config, _common.replay_signature(config), workdir, PORT.value)
     address = f"localhost:{server.port}"
     client = reverb.Client(address)
-    learner = Learner(config, obs_spec.shape, num_actions, workdir, client)
+    learner = Learner(config, obs_spec.shape, num_actions, workdir, client,
+                      _common.learner_strategy(config))
     print(f"[pipeline] learner {'resumed at step' if learner.restored else 'starting at step'} "
           f"{int(learner.step.numpy())}; replay holds "
           f"{client.server_info()['replay'].current_size} sequences; Reverb on {address}",

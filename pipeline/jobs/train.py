@@ -32,7 +32,8 @@ def main(argv):
     return
   client = _common.connect(ADDRESS.value, CONNECT_TIMEOUT.value)
   obs_spec, num_actions = _common.env_specs(config)
-  learner = Learner(config, obs_spec.shape, num_actions, workdir, client)
+  learner = Learner(config, obs_spec.shape, num_actions, workdir, client,
+                    _common.learner_strategy(config))
   logging.info("learner %s at step %d", "resumed" if learner.restored else "started",
                int(learner.step.numpy()))
   dataset = sequence_dataset(ADDRESS.value, config.learner.batch_size)

@@ -37,8 +37,13 @@ class Learner:
   """Owns the networks, optimizer, counters and checkpoints of one run."""
 
   def __init__(self, config, observation_shape, num_actions: int, workdir: str,
-               client: Optional[reverb.Client]):
+               client: Optional[reverb.Client], strategy: Optional[tf.distribute.Strategy] = None):
     self.config, self.workdir, self.client = config, workdir, client
+    self.strategy = strategy or tf.distribute.get_strategy()
+    with self.strategy.scope():
+      self._build(config, observation_shape, num_actions, workdir)
+
+  def _build(self, config, observation_shape, num_actions, workdir):
     lc = config.learner
     self.network = make_network(config, observation_shape, num_actions)
     self.target_network = make_network(config, observation_shape, num_actions)
@@ -47,11 +52,12 @@ class Learner:
     self.search_network.set_weights(self.network.get_weights())
     schedule = tf.keras.optimizers.schedules.PolynomialDecay(
         lc.learning_rate, lc.num_steps, lc.final_learning_rate, power=1.0)
-    self.optimizer = tf.keras.optimizers.Adam(schedule)
+    # global_clipnorm clips after gradients are summed over replicas.
+    self.optimizer = tf.keras.optimizers.Adam(schedule, global_clipnorm=lc.max_grad_norm)
     self.optimizer.build(self.network.weights)
     self.step = tf.Variable(0, dtype=tf.int64, name="learner_step")
     self.rng = tf.random.Generator.from_seed(config.seed)
-    self.train_step = TrainStep(config, self.network, self.optimizer)
+    self.train_step = TrainStep(config, self.network, self.optimizer, self.strategy)
     self.checkpoint = tf.train.Checkpoint(
         network=self.network, target_network=self.target_network,
         search_network=self.search_network, optimizer=self.optimizer, step=self.step,

@@ -60,7 +60,9 @@ class PastPolicies(tf.Module):
     slot = int(self.next_slot.numpy())
     for stored, live in zip(self.value_weights + self.policy_weights,
                             self.network.value_head.weights + self.network.policy_head.weights):
-      stored[slot].assign(live)
+      # A whole-variable assign (a sliced assign would not reach every mirror
+      # of a MirroredVariable under tf.distribute).
+      stored.assign(tf.tensor_scatter_nd_update(stored, [[slot]], live[None]))
     self.next_slot.assign((slot + 1) % self.size)
     self.count.assign(tf.minimum(self.count + 1, self.size))
 

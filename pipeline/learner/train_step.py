@@ -19,8 +19,9 @@ from pipeline.networks import value_transform
 class TrainStep:
   """Callable: (UnrollBatch, sequences dict [B, L, ...], IS weights [B]) -> metrics."""
 
-  def __init__(self, config, network, optimizer):
+  def __init__(self, config, network, optimizer, strategy=None):
     self.config, self.network, self.optimizer = config, network, optimizer
+    self.strategy = strategy or tf.distribute.get_strategy()
     lc = config.learner
     self.weights = losses.LossWeights(lc.value_loss_weight, lc.reward_loss_weight,
                                       lc.policy_loss_weight)
@@ -51,7 +52,9 @@ class TrainStep:
       rewards.append(reward_logits)
     return (tf.stack(values, 1), tf.stack(rewards, 1), tf.stack(policies, 1), latents)
 
-  def _train(self, batch: UnrollBatch, sequences, importance_weights):
+  def _replica_step(self, batch: UnrollBatch, sequences, importance_weights):
+    """One replica's share of the batch; the loss is averaged over the GLOBAL
+    batch, so summing gradients over replicas gives the global mean."""
     variables = self.network.weights
     with tf.GradientTape() as tape:
       values, rewards, policies, latents = self.unroll(batch.observation, batch.actions)
@@ -64,14 +67,31 @@ class TrainStep:
         extra, extra_metrics = self.extra_loss(latents, batch, sequences)
         total = total + extra
         metrics.update(extra_metrics)
-      loss = tf.reduce_mean(importance_weights * total)
+      loss = tf.nn.compute_average_loss(importance_weights * total,
+                                        global_batch_size=self.config.learner.batch_size)
     grads = tape.gradient(loss, variables)
-    grads, grad_norm = tf.clip_by_global_norm(grads, self.config.learner.max_grad_norm)
+    grad_norm = tf.linalg.global_norm(grads)  # this replica's, before clipping
     self.optimizer.apply_gradients(zip(grads, variables))
-    metrics.update({f"loss/{k}": tf.reduce_mean(v) for k, v in parts.items()})
+    global_mean = lambda x: tf.nn.compute_average_loss(
+        x, global_batch_size=self.config.learner.batch_size)
+    metrics = {k: v * tf.cast(tf.shape(total)[0], tf.float32) /
+               self.config.learner.batch_size for k, v in metrics.items()}  # summed over replicas
+    metrics.update({f"loss/{k}": global_mean(v) for k, v in parts.items()})
     metrics["loss/optimised"] = loss
-    metrics["grad_norm"] = grad_norm
-    metrics["root_value"] = value_transform.logits_to_scalar(values[:, 0])
+    metrics["grad_norm"] = grad_norm / self.strategy.num_replicas_in_sync
+    return metrics, value_transform.logits_to_scalar(values[:, 0])
+
+  def _train(self, batch: UnrollBatch, sequences, importance_weights):
+    """Runs the step on every replica; metrics [] summed, root values [B] gathered."""
+    n = self.strategy.num_replicas_in_sync
+    split = lambda x: self.strategy.experimental_distribute_values_from_function(
+        lambda ctx: tf.split(x, n, axis=0)[ctx.replica_id_in_sync_group])
+    args = (UnrollBatch(*[split(x) for x in batch]),
+            {k: split(v) for k, v in sequences.items()}, split(importance_weights))
+    metrics, root_value = self.strategy.run(self._replica_step, args=args)
+    metrics = {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
+               for k, v in metrics.items()}
+    metrics["root_value"] = self.strategy.gather(root_value, axis=0)
     return metrics
 
   def __call__(self, batch: UnrollBatch, sequences: Dict[str, np.ndarray], importance_weights):
