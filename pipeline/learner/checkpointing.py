@@ -12,8 +12,9 @@ def learner_checkpoint_dir(workdir: str) -> str:
 
 def make_manager(checkpoint: tf.train.Checkpoint, workdir: str,
                  max_to_keep: int = 3) -> tf.train.CheckpointManager:
+  """Keeps the newest `max_to_keep` checkpoints (0: every one, e.g. for analyses)."""
   return tf.train.CheckpointManager(checkpoint, learner_checkpoint_dir(workdir),
-                                    max_to_keep=max_to_keep)
+                                    max_to_keep=max_to_keep or None)
 
 
 def restore_latest(checkpoint: tf.train.Checkpoint, manager: tf.train.CheckpointManager,

@@ -62,7 +62,7 @@ class Learner:
         network=self.network, target_network=self.target_network,
         search_network=self.search_network, optimizer=self.optimizer, step=self.step,
         rng=self.rng, **self.train_step.checkpointables())
-    self.manager = checkpointing.make_manager(self.checkpoint, workdir)
+    self.manager = checkpointing.make_manager(self.checkpoint, workdir, lc.keep_checkpoints)
     self.restored = checkpointing.restore_latest(self.checkpoint, self.manager)
     self._search_vars = self.search_network.weights
     self._target_vars = self.target_network.weights
