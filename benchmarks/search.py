@@ -1,6 +1,12 @@
-"""Search throughput: the batched numpy MCTS with a CartPole-sized MuZero MLP.
+"""Search throughput with a CartPole-sized MuZero MLP: compiled or numpy search.
 
-`./run.sh bench search [--batches=1,16,64,256] [--sims=50] [--reps=N]`
+`./run.sh bench search [--implementation=compiled|reference]
+ [--batches=1,16,64,256] [--sims=50] [--reps=N]`
+
+--implementation=compiled (the default, what the actors run) measures the
+XLA-compiled search: see benchmarks/search_compiled.py, which takes the
+remaining flags (also --network=project, --mctx, --profile). The rest of this
+docstring describes --implementation=reference, the batched numpy MCTS.
 
 The network (scalar reward / value heads, random weights) has MuZero's three
 functions as small tf.keras models: representation (observation 4 -> hidden
@@ -127,6 +133,13 @@ def bench(batch: int, sims: int, reps: int, root_tf, recurrent_tf) -> dict:
 
 def main(argv=None):
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument("--implementation", choices=("compiled", "reference"),
+                      default="compiled")
+  known, rest = parser.parse_known_args(argv)
+  if known.implementation == "compiled":
+    from benchmarks import search_compiled  # pylint: disable=g-import-not-at-top
+    search_compiled.main(rest)
+    return
   parser.add_argument("--batches", default="1,16,64,256")
   parser.add_argument("--sims", type=int, default=50)
   parser.add_argument("--reps", type=int, default=20)

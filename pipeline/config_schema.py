@@ -60,6 +60,9 @@ def base_config() -> ml_collections.ConfigDict:
   # Temperature schedule: (fraction of the frame budget reached, temperature).
   c.search.temperature_schedule = ((0.0, 1.0), (0.5, 0.5), (0.75, 0.25))
   c.search.unvisited_q = "parent"   # "parent" (parent's value) or "zero" or "min"
+  # "compiled": the whole search as one XLA program (pipeline/search/compiled.py);
+  # "reference": the numpy search (pipeline/search/mcts.py), one TF call per simulation.
+  c.search.implementation = "compiled"
 
   c.replay = ml_collections.ConfigDict()
   c.replay.kind = "prioritised"      # or "queue" (the paper's on-policy setting)
@@ -90,6 +93,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.learner.target_update_every = 1
   c.learner.publish_every = 10       # learner steps between publishes
   c.learner.checkpoint_every_seconds = 60.0
+  c.learner.keep_checkpoints = 3     # newest checkpoints kept (0: all, for the analyses)
   c.learner.max_grad_norm = 5.0
 
   c.past_policies = ml_collections.ConfigDict()
@@ -127,6 +131,7 @@ _CHOICES = {
     "learner.optimizer": ("adam",),
     "replay.kind": ("prioritised", "queue"),
     "search.unvisited_q": ("parent", "zero", "min"),
+    "search.implementation": ("compiled", "reference"),
 }
 _POSITIVE = (
     "network.latent_size", "network.value_support", "network.reward_support",

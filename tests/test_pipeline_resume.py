@@ -21,7 +21,9 @@ def _latest_checkpoint_step(workdir):
 
 def test_kill_and_resume(tmp_path, job_env):
   workdir = str(tmp_path / "run")
-  cmd = job("pipeline", *TINY, "--config.learner.num_steps=60",
+  # The reference search keeps the actors slow enough for a kill mid-run; the
+  # resume logic does not depend on which search acts.
+  cmd = job("pipeline", *TINY, "--config.learner.num_steps=60", "--config.search.implementation=reference",
             "--config.learner.checkpoint_every_seconds=2", "--log_every_seconds=2",
             f"--workdir={workdir}")
   proc = subprocess.Popen(cmd, cwd=REPO, env=job_env, stdout=subprocess.PIPE,

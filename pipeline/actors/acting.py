@@ -1,4 +1,12 @@
-"""One batched search over a batch of environments' current observations."""
+"""One batched search over a batch of environments' current observations.
+
+The search is the compiled one (one XLA program per search) or the numpy
+reference, as `fns.implementation` says (config key search.implementation).
+Both draw the root noise from `rng` in the same way (mcts.dirichlet_noise,
+one draw per row, before the search) and pick actions from the visit counts
+with the same numpy helpers, so for the same rng state they make the same
+decisions up to float rounding in the network calls.
+"""
 from typing import NamedTuple
 
 import numpy as np
@@ -19,8 +27,15 @@ class Decision(NamedTuple):
 def decide(fns: ModelFns, observations: np.ndarray, search_config: mcts.SearchConfig,
            rng: np.random.Generator, add_noise: bool, temperature: float) -> Decision:
   """Searches from every observation [B, *obs] at once and picks actions."""
-  out = mcts.search(fns.root(observations), fns.recurrent, search_config, rng,
-                    add_noise=add_noise)
+  if getattr(fns, "implementation", "reference") == "compiled":
+    noise = None
+    if add_noise:
+      valid = np.ones((len(observations), fns.network.num_actions), bool)
+      noise = mcts.dirichlet_noise(rng, search_config.dirichlet_alpha, valid)
+    out = fns.search(observations, search_config, noise=noise)
+  else:
+    out = mcts.search(fns.root(observations), fns.recurrent, search_config, rng,
+                      add_noise=add_noise)
   actions = mcts.select_actions(out.visit_counts, temperature, rng)
   acting_policy = mcts.visit_policy(out.visit_counts, temperature)
   behaviour = acting_policy[np.arange(len(actions)), actions]

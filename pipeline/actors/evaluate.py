@@ -24,7 +24,7 @@ def evaluate(config, network, records_dir: str, param_version: int, num_episodes
   envs = [registry.make_from_config(config, seed=10_000 * (config.seed + 1) + writer.next_index + i,
                                     training=False) for i in range(n_envs)]
   frames_per_step = getattr(envs[0], "frames_per_step", 1)
-  fns = ModelFns(network)
+  fns = ModelFns(network, config.search.implementation)
   scfg = search_config(config, ec.num_simulations)
   rng = np.random.default_rng(config.seed)
   timesteps = [env.reset() for env in envs]

@@ -2,6 +2,12 @@
 
 root(observations [B, *obs]) -> mcts.RootOutput
 recurrent(latent [B, *L], action [B]) -> (mcts.RecurrentOutput, next latent)
+search(observations, search_config, noise=None) -> the whole search as one
+  XLA program (pipeline/search/compiled.py), one per SearchConfig, built on
+  first use; it reads the network's variables, so set_weights needs no
+  recompilation.
+`implementation` ("compiled", the default, or "reference": config key
+search.implementation) tells acting.decide which search to run.
 The learned model has no terminal states: its discount is always 1 (the
 search multiplies by config.discount).
 """
@@ -9,13 +15,20 @@ import numpy as np
 import tensorflow as tf
 
 from pipeline.networks.muzero_net import to_scalars
+from pipeline.search import compiled
 from pipeline.search import mcts
+
+IMPLEMENTATIONS = ("compiled", "reference")
 
 
 class ModelFns:
 
-  def __init__(self, network):
+  def __init__(self, network, implementation: str = "compiled"):
+    if implementation not in IMPLEMENTATIONS:
+      raise ValueError(f"implementation must be one of {IMPLEMENTATIONS}, got {implementation!r}")
     self.network = network
+    self.implementation = implementation
+    self._compiled = {}  # SearchConfig -> compiled.CompiledSearch
     self._initial = tf.function(lambda obs: to_scalars(network.initial_inference(obs)),
                                 reduce_retracing=True)
     self._recurrent = tf.function(
@@ -34,6 +47,14 @@ class ModelFns:
     return (mcts.RecurrentOutput(reward=out.reward.numpy(), discount=np.ones_like(value),
                                  prior_logits=out.policy_logits.numpy(), value=value),
             out.latent.numpy())
+
+  def search(self, observations: np.ndarray, search_config: mcts.SearchConfig,
+             noise=None, invalid_actions=None) -> compiled.SearchOutput:
+    """The compiled search from observations [B, *obs] (numpy in and out)."""
+    if search_config not in self._compiled:
+      self._compiled[search_config] = compiled.CompiledSearch(self.network, search_config)
+    return self._compiled[search_config](observations, noise=noise,
+                                         invalid_actions=invalid_actions)
 
 
 def search_config(config, num_simulations=None) -> mcts.SearchConfig:

@@ -43,7 +43,7 @@ class SelfPlayActor:
     self.num_actions = act_spec.num_values
     self.frames_per_step = getattr(self.envs[0], "frames_per_step", 1)
     self.network = make_network(config, obs_spec.shape, self.num_actions)
-    self.fns = ModelFns(self.network)
+    self.fns = ModelFns(self.network, config.search.implementation)
     self.search_config = search_config(config)
     self.spec = step_spec(obs_spec.shape, obs_spec.dtype, self.num_actions)
     r = config.replay
