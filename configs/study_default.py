@@ -21,9 +21,9 @@ def get_config():
   c.name = "default"
   c.games = [
       {"name": "CartPole-v1", "config": "configs/cartpole.py",
-       "overrides": (("learner.num_steps", 700),)},
+       "overrides": (("learner.num_steps", 1500),)},
       {"name": "MinAtar/Breakout", "config": "configs/minatar.py",
-       "overrides": (("learner.num_steps", 500),)},
+       "overrides": (("learner.num_steps", 1000),)},
   ]
   c.variants = [
       {"name": "muzero", "overrides": ()},
