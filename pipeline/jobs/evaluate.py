@@ -5,15 +5,16 @@
 Uses the search parameters (the EMA the actors use), no root noise, the most
 visited action. Writes evaluation records and DIR/eval/scores.csv.
 """
+import os
+
 import numpy as np
 from absl import flags
 
 from pipeline import records
 from pipeline.actors.evaluate import evaluate, write_scores_csv
-from pipeline.errors import run_job
+from pipeline.errors import PipelineError, run_job
 from pipeline.jobs import _common
 from pipeline.learner.learner import Learner
-import os
 
 NUM_EPISODES = flags.DEFINE_integer("num_episodes", 0, "Episodes (0: config.evaluate).")
 
@@ -39,7 +40,6 @@ def main(argv):
   obs_spec, num_actions = _common.env_specs(config)
   learner = Learner(config, obs_spec.shape, num_actions, workdir, client=None)
   if not learner.restored:
-    from pipeline.errors import PipelineError
     raise PipelineError(f"no learner checkpoint in {learner.manager.directory}")
   summary = run_evaluation(config, workdir, learner)
   print(f"evaluate: mean return {summary['eval_return_mean']:.1f} over "
