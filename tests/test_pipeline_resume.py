@@ -23,18 +23,19 @@ def test_kill_and_resume(tmp_path, job_env):
   workdir = str(tmp_path / "run")
   # The reference search keeps the actors slow enough for a kill mid-run; the
   # resume logic does not depend on which search acts.
-  cmd = job("pipeline", *TINY, "--config.learner.num_steps=60", "--config.search.implementation=reference",
-            "--config.learner.checkpoint_every_seconds=2", "--log_every_seconds=2",
+  cmd = job("pipeline", *TINY, "--config.learner.num_steps=300", "--config.search.implementation=reference",
+            "--config.learner.checkpoint_every_seconds=1", "--log_every_seconds=2",
             f"--workdir={workdir}")
   proc = subprocess.Popen(cmd, cwd=REPO, env=job_env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, start_new_session=True)
   deadline = time.time() + 180
   while _latest_checkpoint_step(workdir) < 15 and time.time() < deadline:
     assert proc.poll() is None, proc.stdout.read()[-3000:]
-    time.sleep(0.5)
+    time.sleep(0.1)
   assert _latest_checkpoint_step(workdir) >= 15, "no checkpoint in time"
   os.kill(proc.pid, signal.SIGKILL)       # the learner (and embedded Reverb) die at once
   proc.wait()
+  assert not os.path.exists(os.path.join(workdir, "train.done")), "killed too late: already trained"
   time.sleep(1.0)                          # the actors follow through PDEATHSIG
   killed_at = _latest_checkpoint_step(workdir)
   records_dir = open(os.path.join(workdir, "records")).read().strip()
@@ -48,7 +49,7 @@ def test_kill_and_resume(tmp_path, job_env):
   assert int(resumed.group(1)) == killed_at       # counters continue from the checkpoint
   assert int(resumed.group(2)) > 0                # the replay came back from Reverb's checkpoint
   result = json.load(open(os.path.join(workdir, "result.json")))
-  assert result["learner_steps"] == 60 and result["eval_episodes"] == 2
+  assert result["learner_steps"] == 300 and result["eval_episodes"] == 2
   assert result["env_frames"] > 0 and result["wall_seconds"] > 0
 
   after = records.read_episodes(records_dir, kind="selfplay")
