@@ -512,14 +512,7 @@ class CompiledSearch:
     inputs = [tf.constant(obs)]
     use_invalid = invalid_actions is not None
     if use_invalid:
-      invalid = np.asarray(invalid_actions, bool)
-      if invalid.shape != (bsz, a):
-        raise ValueError(f"invalid_actions must be {(bsz, a)}, "
-                         f"got {invalid.shape}")
-      if invalid.all(axis=1).any():
-        bad = np.flatnonzero(invalid.all(axis=1)).tolist()
-        raise ValueError(f"rows {bad} have no valid action")
-      inputs.append(tf.constant(invalid))
+      inputs.append(tf.constant(mcts.check_invalid_actions(invalid_actions, bsz, a)))
     use_noise = noise is not None
     if use_noise:
       noise = np.asarray(noise, self.tree_dtype.as_numpy_dtype)

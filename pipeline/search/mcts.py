@@ -281,6 +281,19 @@ def puct_scores(tree: Tree, nodes: np.ndarray,
   return np.where((nodes == ROOT)[:, None] & tree.root_invalid, -np.inf, score)
 
 
+def check_invalid_actions(invalid_actions, batch: int, num_actions: int) -> np.ndarray:
+  """The mask as bool [B, A] (all False when None); every row needs a valid action."""
+  if invalid_actions is None:
+    return np.zeros((batch, num_actions), dtype=bool)
+  invalid = np.asarray(invalid_actions, dtype=bool)
+  if invalid.shape != (batch, num_actions):
+    raise ValueError(f"invalid_actions must be {(batch, num_actions)}, got {invalid.shape}")
+  if invalid.all(axis=1).any():
+    rows = np.flatnonzero(invalid.all(axis=1)).tolist()
+    raise ValueError(f"rows {rows} have no valid action")
+  return invalid
+
+
 def search(root: RootOutput,
            recurrent_fn: RecurrentFn,
            config: SearchConfig,
@@ -314,16 +327,7 @@ def search(root: RootOutput,
     raise ValueError(
         f"root value {root_value.shape} / embedding {root_emb.shape} do not "
         f"match the batch of prior_logits {logits.shape}")
-  if invalid_actions is None:
-    invalid = np.zeros((bsz, num_actions), dtype=bool)
-  else:
-    invalid = np.asarray(invalid_actions, dtype=bool)
-    if invalid.shape != (bsz, num_actions):
-      raise ValueError(f"invalid_actions must be {(bsz, num_actions)}, "
-                       f"got {invalid.shape}")
-    if invalid.all(axis=1).any():
-      rows = np.flatnonzero(invalid.all(axis=1)).tolist()
-      raise ValueError(f"rows {rows} have no valid action")
+  invalid = check_invalid_actions(invalid_actions, bsz, num_actions)
   if noise is not None:
     if not add_noise:
       raise ValueError("noise was given but add_noise is False")
