@@ -80,6 +80,7 @@ def get_config(game: str = "pong"):
   # observation is 96x96x64 bytes (32 frames + 32 action planes), ~18 MB a
   # sequence before Reverb's compression.
   c.replay.kind = "queue"
+  c.reanalyse.enabled = False  # nothing stored to revisit in the on-policy setting
   c.replay.max_size = 4 * 96
   c.replay.min_size_to_sample = c.learner.batch_size
   c.learner.num_steps = LEARNER_STEPS

@@ -18,6 +18,9 @@ def get_config():
   c.search.num_simulations = 25
   c.search.temperature_schedule = ((0.0, 1.0), (0.3, 0.5), (0.6, 0.25))
   c.replay.kind = "prioritised"
+  # Reanalyse (on by default with a replay buffer) is off here: on 2 cores a
+  # reanalyse worker competes with the actor and learner for CPU.
+  c.reanalyse.enabled = False
   c.replay.max_size = 5_000
   c.replay.sequence_length = 20
   c.replay.sequence_overlap = 10

@@ -20,6 +20,9 @@ def get_config():
   c.network.reward_support = 5
   c.search.num_simulations = 16
   c.replay.max_size = 10_000
+  # Reanalyse (on by default with a replay buffer) is off here: on 2 cores a
+  # reanalyse worker competes with the actor and learner for CPU.
+  c.reanalyse.enabled = False
   c.replay.sequence_length = 20
   c.replay.sequence_overlap = 10
   c.replay.samples_per_insert = 16.0

@@ -105,6 +105,22 @@ def base_config() -> ml_collections.ConfigDict:
   c.past_policies.clip_c = 1.0
   c.past_policies.heads_per_step = 0  # 0: every stored head each step (the paper)
 
+  # MuZero Reanalyse (pipeline/actors/reanalyse.py): workers re-run the search
+  # on stored sequences with the learner's recent target parameters; a
+  # `fraction` of every learner batch is such freshly reanalysed sequences.
+  # On by default in the replay setting; the queue (on-policy) setting has no
+  # stored data to revisit, so configs that use it must turn it off.
+  c.reanalyse = ml_collections.ConfigDict()
+  c.reanalyse.enabled = True
+  c.reanalyse.fraction = 0.5         # share of each learner batch that is reanalysed
+  c.reanalyse.workers = 1            # worker processes the pipeline stage starts
+  c.reanalyse.batch_size = 16        # sequences per batched search of a worker
+  c.reanalyse.num_simulations = 0    # 0: search.num_simulations
+  c.reanalyse.source_max_size = 0    # sequences workers draw from (0: replay.max_size)
+  c.reanalyse.max_size = 1_000       # reanalysed sequences waiting for the learner
+  c.reanalyse.samples_per_insert = 2.0  # learner uses of each reanalysed sequence
+  c.reanalyse.min_size_to_sample = 0    # 0: one learner batch's share
+
   c.actors = ml_collections.ConfigDict()
   c.actors.num_actors = 1
   c.actors.envs_per_actor = 8
@@ -183,9 +199,32 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   if n.value_transform_eps != 0.01:
     raise PipelineError(f"config.network.value_transform_eps={n.value_transform_eps!r}; "
                         "only 0.01 is implemented")
+  ra = config.reanalyse
+  if ra.enabled:
+    if config.replay.kind == "queue":
+      raise PipelineError("config.reanalyse.enabled=True needs replay.kind='prioritised' "
+                          "(a queue keeps no data to reanalyse); set reanalyse.enabled=False")
+    if not 0.0 < ra.fraction < 1.0:
+      raise PipelineError(f"config.reanalyse.fraction={ra.fraction!r}; must be in (0, 1)")
+    if not 1 <= reanalysed_batch_size(config) < config.learner.batch_size:
+      raise PipelineError(f"config.reanalyse.fraction={ra.fraction!r} of learner.batch_size="
+                          f"{config.learner.batch_size} leaves no room for both data sources")
+    for key in ("workers", "batch_size", "max_size", "samples_per_insert"):
+      if not ra[key] > 0:
+        raise PipelineError(f"config.reanalyse.{key}={ra[key]!r}; must be > 0")
+    for key in ("num_simulations", "source_max_size", "min_size_to_sample"):
+      if not ra[key] >= 0:
+        raise PipelineError(f"config.reanalyse.{key}={ra[key]!r}; must be >= 0")
   r, k = config.replay, config.learner.unroll_steps
   if not k <= r.sequence_overlap < r.sequence_length:
     raise PipelineError(
         f"config.replay.sequence_overlap={r.sequence_overlap!r}; must be in "
         f"[unroll_steps={k}, sequence_length={r.sequence_length}) so every step can start an unroll")
   return config
+
+
+def reanalysed_batch_size(config) -> int:
+  """Sequences per learner batch drawn from the reanalysed table (0: reanalyse off)."""
+  if not config.reanalyse.enabled:
+    return 0
+  return int(round(config.reanalyse.fraction * config.learner.batch_size))

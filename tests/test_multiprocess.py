@@ -1,11 +1,15 @@
-"""Reverb server, two self-play actors and the learner as separate processes (gRPC on loopback)."""
+"""Reverb server, two self-play actors, a reanalyse worker (when on) and the
+learner as separate processes (gRPC on loopback)."""
 import os
-import re
 import socket
 import subprocess
 
+import pytest
+import reverb
+
 from conftest import REPO, TINY, job, run
 from pipeline import records
+from pipeline.replay import tables
 
 
 def _free_port():
@@ -14,22 +18,33 @@ def _free_port():
     return s.getsockname()[1]
 
 
-def test_replay_two_actors_and_learner_as_processes(tmp_path, job_env):
+REANALYSE = ["--config.reanalyse.enabled=True", "--config.reanalyse.batch_size=4",
+             "--config.reanalyse.fraction=0.25"]
+
+
+@pytest.mark.parametrize("reanalyse", [False, True], ids=["no_reanalyse", "reanalyse"])
+def test_replay_two_actors_and_learner_as_processes(tmp_path, job_env, reanalyse):
+  config = TINY + (REANALYSE if reanalyse else [])
   port = _free_port()
   address = f"localhost:{port}"
   replay_dir, learner_dir = str(tmp_path / "replay"), str(tmp_path / "learner")
   actor_dir = str(tmp_path / "actors")
   procs = []
   try:
-    procs.append(subprocess.Popen(job("replay", *TINY, f"--workdir={replay_dir}", f"--port={port}"),
+    procs.append(subprocess.Popen(job("replay", *config, f"--workdir={replay_dir}", f"--port={port}"),
                                   cwd=REPO, env=job_env, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True))
     for i in range(2):
       procs.append(subprocess.Popen(
-          job("selfplay", *TINY, f"--workdir={actor_dir}", f"--replay_address={address}",
+          job("selfplay", *config, f"--workdir={actor_dir}", f"--replay_address={address}",
               f"--actor_id={i}", "--connect_timeout=60"),
           cwd=REPO, env=job_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    learner = run(job("train", *TINY, "--config.learner.num_steps=25",
+    if reanalyse:
+      procs.append(subprocess.Popen(
+          job("reanalyse", *config, f"--workdir={tmp_path / 'reanalyse'}",
+              f"--replay_address={address}", "--worker_id=0", "--connect_timeout=60"),
+          cwd=REPO, env=job_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    learner = run(job("train", *config, "--config.learner.num_steps=25",
                       f"--workdir={learner_dir}", f"--replay_address={address}",
                       "--connect_timeout=60"), job_env, timeout=300)
     assert learner.returncode == 0, learner.stderr[-3000:]
@@ -38,6 +53,10 @@ def test_replay_two_actors_and_learner_as_processes(tmp_path, job_env):
     assert {e["actor_id"] for e in episodes} == {0, 1}
     # The actors got the learner's parameters through Reverb, not a filesystem.
     assert max(e["param_version"] for e in episodes) > 0
+    if reanalyse:
+      # The worker inserted reanalysed sequences and the learner sampled them.
+      info = reverb.Client(address).server_info()[tables.REANALYSED].rate_limiter_info
+      assert info.insert_stats.completed > 0 and info.sample_stats.completed > 0
   finally:
     for p in procs:
       p.terminate()

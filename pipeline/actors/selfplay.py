@@ -1,7 +1,8 @@
 """Self-play: a batch of environments, one batched search per step, Reverb out.
 
 Each actor polls Reverb's "variables" table for new search parameters, writes
-overlapping sequences to the "replay" table (pipeline/replay/writer.py) and
+overlapping sequences to the "replay" table (pipeline/replay/writer.py; also
+to "reanalyse_source" when reanalyse is on) and
 appends every finished episode to its own TFRecord shards.
 """
 import logging
@@ -19,6 +20,7 @@ from pipeline.envs import registry
 from pipeline.networks.muzero_net import make_network
 from pipeline.replay import variables
 from pipeline.replay.spec import step_spec
+from pipeline.replay.tables import REANALYSE_SOURCE
 from pipeline.replay.writer import SequenceWriter
 
 
@@ -47,9 +49,11 @@ class SelfPlayActor:
     self.search_config = search_config(config)
     self.spec = step_spec(obs_spec.shape, obs_spec.dtype, self.num_actions)
     r = config.replay
+    also_to = (REANALYSE_SOURCE,) if config.reanalyse.enabled else ()
     self.writers = [SequenceWriter(client, self.spec, r.sequence_length, r.sequence_overlap,
-                                   config.learner.unroll_steps, config.discount, config.learner.td_lambda,
-                                   r.priority_exponent) for _ in range(n)]
+                                   config.learner.unroll_steps, config.discount,
+                                   config.learner.td_lambda, r.priority_exponent, also_to)
+                    for _ in range(n)]
     self.rng = np.random.default_rng(env_seed(config.seed, actor_id, n, incarnation))
     self.version = -1
 

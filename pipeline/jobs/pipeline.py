@@ -3,7 +3,8 @@
     ./run.sh pipeline --config=configs/cartpole.py --workdir=runs/cartpole
 
 Starts the Reverb server embedded in this process, config.actors.num_actors
-self-play processes beside it (talking gRPC on loopback), the learner in this
+self-play processes and (with reanalyse on) config.reanalyse.workers reanalyse
+processes beside it (talking gRPC on loopback), the learner in this
 process, then evaluation; writes DIR/result.json. Re-running the same command
 after a kill resumes from the checkpoints; finished stages are skipped.
 """
@@ -25,34 +26,45 @@ from pipeline.actors.evaluate import evaluate
 from pipeline.jobs.evaluate import run_evaluation
 from pipeline.learner.learner import Learner
 from pipeline.replay import server as server_lib
-from pipeline.replay.dataset import sequence_dataset
+from pipeline.replay.dataset import learner_dataset
 
 PORT = flags.DEFINE_integer("port", 0, "Reverb port (0: any free port).")
 LOG_EVERY = flags.DEFINE_float("log_every_seconds", 10.0, "Seconds between progress lines.")
 
 
-class Actors:
-  """The self-play child processes; they die with this process (PDEATHSIG)."""
+class Children:
+  """The self-play actors and reanalyse workers, as child processes of this one;
+  they die with it (PDEATHSIG)."""
 
   def __init__(self, config, workdir: str, address: str):
     os.makedirs(os.path.join(workdir, "logs"), exist_ok=True)
-    self.procs = []
-    for i in range(config.actors.num_actors):
-      cmd = [sys.executable, "-m", "pipeline.jobs.selfplay", f"--config={flags.FLAGS['config'].config_filename}",
-             *_common.config_overrides(), f"--workdir={workdir}", f"--replay_address={address}",
-             f"--actor_id={i}", "--child", f"--tf_threads={_common.TF_THREADS.value}"]
-      log = open(os.path.join(workdir, "logs", f"actor_{i}.log"), "a")
-      self.procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT))
+    common = [f"--config={flags.FLAGS['config'].config_filename}", *_common.config_overrides(),
+              f"--workdir={workdir}", f"--replay_address={address}", "--child",
+              f"--tf_threads={_common.TF_THREADS.value}"]
+    self.actors = [self._start(workdir, f"actor_{i}", "selfplay", common + [f"--actor_id={i}"])
+                   for i in range(config.actors.num_actors)]
+    workers = config.reanalyse.workers if config.reanalyse.enabled else 0
+    self.workers = [self._start(workdir, f"reanalyse_{i}", "reanalyse",
+                                common + [f"--worker_id={i}"]) for i in range(workers)]
+    self.procs = self.actors + self.workers
+
+  @staticmethod
+  def _start(workdir, name, stage, args):
+    log = open(os.path.join(workdir, "logs", f"{name}.log"), "a")
+    return subprocess.Popen([sys.executable, "-m", f"pipeline.jobs.{stage}", *args],
+                            stdout=log, stderr=subprocess.STDOUT)
 
   def check_alive(self) -> None:
-    dead = [(i, p.returncode) for i, p in enumerate(self.procs) if p.poll() is not None]
-    if dead and len(dead) == len(self.procs):
-      raise PipelineError(f"every actor exited (codes {[c for _, c in dead]}); "
-                          f"see the logs/actor_*.log files")
+    for kind, procs, logs in (("actor", self.actors, "actor_*"),
+                              ("reanalyse worker", self.workers, "reanalyse_*")):
+      codes = [p.returncode for p in procs if p.poll() is not None]
+      if procs and len(codes) == len(procs):
+        raise PipelineError(f"every {kind} exited (codes {codes}); see the logs/{logs}.log files")
 
   def stop(self, timeout: float = 5.0) -> None:
     """SIGTERM, then SIGKILL after `timeout` (an actor blocked by the rate limiter
-    cannot act on SIGTERM; its records are flushed per episode, so a kill is safe)."""
+    cannot act on SIGTERM; its records are flushed per episode, so a kill is safe;
+    reanalysed items are derived data, recomputed after a restart)."""
     for p in self.procs:
       if p.poll() is None:
         p.terminate()
@@ -171,22 +183,22 @@ def main(argv):
           f"{int(learner.step.numpy())}; replay holds "
           f"{client.server_info()['replay'].current_size} sequences; Reverb on {address}",
           flush=True)
-    actors = Actors(config, workdir, address)
+    children = Children(config, workdir, address)
     log = ProgressLog(config, records_dir, workdir)
     periodic = PeriodicEvaluation(config, workdir, learner, records_dir,
                                   lambda: previous_seconds + time.time() - started)
 
     def should_stop():
-      actors.check_alive()
+      children.check_alive()
       keep_clock()
       periodic(int(learner.step.numpy()))
       return stop() or periodic.reached
 
     try:
-      learner.run(sequence_dataset(address, config.learner.batch_size, timeout_ms=10_000),
+      learner.run(learner_dataset(address, config, timeout_ms=10_000),
                   should_stop=should_stop, on_log=log, log_every_seconds=LOG_EVERY.value)
     finally:
-      actors.stop()
+      children.stop()
     if stop():
       print("[pipeline] stopped; run the same command to resume", flush=True)
       keep_clock()

@@ -12,7 +12,7 @@ from absl import flags
 from pipeline.errors import run_job
 from pipeline.jobs import _common
 from pipeline.learner.learner import Learner
-from pipeline.replay.dataset import sequence_dataset
+from pipeline.replay.dataset import learner_dataset
 
 ADDRESS = flags.DEFINE_string("replay_address", "localhost:8000", "Reverb server address.")
 CONNECT_TIMEOUT = flags.DEFINE_integer("connect_timeout", 30, "Seconds to wait for Reverb.")
@@ -36,7 +36,7 @@ def main(argv):
                     _common.learner_strategy(config))
   logging.info("learner %s at step %d", "resumed" if learner.restored else "started",
                int(learner.step.numpy()))
-  dataset = sequence_dataset(ADDRESS.value, config.learner.batch_size)
+  dataset = learner_dataset(ADDRESS.value, config)
   learner.run(dataset, should_stop=_common.StopFlag(), on_log=log_metrics)
 
 

@@ -3,7 +3,10 @@
 Keeps three copies of the network: the online one (trained with Adam and a
 linear learning-rate decay), the target network and the search parameters
 (exponential moving averages with the config's update rates). The search
-parameters go to the actors through Reverb's "variables" table. Model,
+parameters go to the actors through Reverb's "variables" table, and with
+reanalyse on the target parameters to the reanalyse workers through
+"target_variables"; a batch is then replay and reanalysed sequences side by
+side (the replay part first; only its priorities are updated). Model,
 optimizer, EMAs, the step counter and the RNG are checkpointed together, and
 each checkpoint is followed by a Reverb checkpoint.
 """
@@ -22,7 +25,7 @@ from pipeline.learner.train_step import TrainStep
 from pipeline.networks.muzero_net import make_network
 from pipeline.replay import server as server_lib
 from pipeline.replay import variables
-from pipeline.replay.tables import REPLAY
+from pipeline.replay.tables import REPLAY, TARGET_VARIABLES
 from pipeline import progress
 
 
@@ -72,7 +75,10 @@ class Learner:
   # ---- parameters out -------------------------------------------------------
   def publish(self) -> None:
     if self.client is not None:
-      variables.publish(self.client, int(self.step.numpy()), self.search_network.get_weights())
+      step = int(self.step.numpy())
+      variables.publish(self.client, step, self.search_network.get_weights())
+      if self.config.reanalyse.enabled:
+        variables.publish(self.client, step, self.target_network.get_weights(), TARGET_VARIABLES)
 
   def save(self) -> None:
     """Learner checkpoint, then a Reverb checkpoint of the replay."""
@@ -90,14 +96,20 @@ class Learner:
     return (w / w.max()).astype(np.float32)
 
   def learn_from(self, sample) -> dict:
-    """One update from a ReplaySample batch ([B, L, ...] fields)."""
+    """One update from a ReplaySample batch ([B, L, ...] fields), or from a pair
+    (replay batch [B - Br, L, ...], reanalysed batch [Br, L, ...])."""
     c, lc = self.config, self.config.learner
+    sample, fresh = (sample, None) if hasattr(sample, "data") else sample
     seq = {k: v.numpy() for k, v in sample.data.items()}
+    num_replay = len(seq["mask"])
     rng = np.random.default_rng(int(self.rng.uniform_full_int([], tf.int64).numpy()) % 2**63)
-    batch = make_unroll_batch(seq, lc.unroll_steps, c.discount, lc.td_lambda, lc.n_step,
-                              c.network.value_support, c.network.reward_support, rng)
     weights = self._importance_weights(sample.info.probability.numpy(),
                                        sample.info.table_size.numpy())
+    if fresh is not None:  # reanalysed sequences: drawn uniformly, weight 1
+      seq = {k: np.concatenate([v, fresh.data[k].numpy()]) for k, v in seq.items()}
+      weights = np.concatenate([weights, np.ones(len(seq["mask"]) - num_replay, np.float32)])
+    batch = make_unroll_batch(seq, lc.unroll_steps, c.discount, lc.td_lambda, lc.n_step,
+                              c.network.value_support, c.network.reward_support, rng)
     metrics = self.train_step(batch, seq, weights)
     self.step.assign_add(1)
     step = int(self.step.numpy())
@@ -106,7 +118,8 @@ class Learner:
     ema_update(self._search_vars, self._online_vars, tf.constant(lc.search_update_rate))
     self.train_step.after_update(step)
     if self.client is not None and c.replay.kind != "queue":
-      error = np.abs(metrics.pop("root_value").numpy() - batch.value_scalar[:, 0])
+      root_value = metrics.pop("root_value").numpy()[:num_replay]
+      error = np.abs(root_value - batch.value_scalar[:num_replay, 0])
       priorities = (error + 1e-3) ** c.replay.priority_exponent
       self.client.mutate_priorities(REPLAY, dict(zip(sample.info.key.numpy().tolist(),
                                                      priorities.tolist())))

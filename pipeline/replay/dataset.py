@@ -1,13 +1,28 @@
-"""The learner's input: batches of sequences sampled from the "replay" table."""
+"""The learner's input: batches of sequences sampled from Reverb.
+
+Without reanalyse, batches of B sequences from "replay". With reanalyse, pairs
+(replay batch of B - Br, reanalysed batch of Br), Br = round(fraction B).
+"""
 import reverb
 import tensorflow as tf
 
-from pipeline.replay.tables import REPLAY
+from pipeline import config_schema
+from pipeline.replay.tables import REANALYSED, REPLAY
 
 
-def sequence_dataset(address: str, batch_size: int, timeout_ms: int = 60_000) -> tf.data.Dataset:
+def sequence_dataset(address: str, batch_size: int, timeout_ms: int = 60_000,
+                     table: str = REPLAY) -> tf.data.Dataset:
   """Batches of ReplaySample(info, data): data fields [B, L, ...], info.key [B]."""
   ds = reverb.TrajectoryDataset.from_table_signature(
-      server_address=address, table=REPLAY, max_in_flight_samples_per_worker=2 * batch_size,
+      server_address=address, table=table, max_in_flight_samples_per_worker=2 * batch_size,
       rate_limiter_timeout_ms=timeout_ms, get_signature_timeout_secs=60)
   return ds.batch(batch_size, drop_remainder=True).prefetch(1)
+
+
+def learner_dataset(address: str, config, timeout_ms: int = 60_000) -> tf.data.Dataset:
+  """What Learner.run consumes: ReplaySample batches, or (replay, reanalysed) pairs."""
+  fresh = config_schema.reanalysed_batch_size(config)
+  replay = sequence_dataset(address, config.learner.batch_size - fresh, timeout_ms)
+  if not fresh:
+    return replay
+  return tf.data.Dataset.zip((replay, sequence_dataset(address, fresh, timeout_ms, REANALYSED)))

@@ -25,8 +25,7 @@ def start_server(config, signature, workdir: str, port: int = 0) -> reverb.Serve
   path = checkpoint_dir(workdir)
   os.makedirs(path, exist_ok=True)
   checkpointer = reverb.checkpointers.DefaultCheckpointer(path=path)
-  server_tables = [tables.replay_table(config.replay, config.learner.batch_size, signature),
-                   tables.variables_table()]
+  server_tables = tables.server_tables(config, signature)
   try:
     return reverb.Server(tables=server_tables, port=port or None, checkpointer=checkpointer)
   except Exception as e:  # Reverb raises a plain RuntimeError/ValueError here.

@@ -1,13 +1,24 @@
-"""The Reverb tables: "replay" (prioritised or a queue) and "variables".
+"""The Reverb tables.
 
-"variables" holds the latest search parameters (max_size 1), so that actors on
-other hosts get them through Reverb with no shared filesystem.
+  replay             sequences from self-play (prioritised, or a queue)
+  variables          the latest search parameters (max_size 1), so that actors
+                     on other hosts get them through Reverb, no shared filesystem
+With reanalyse on (config.reanalyse.enabled) also:
+  reanalyse_source   the same sequences (shared data, no copy), uniform, FIFO:
+                     what reanalyse workers draw from
+  reanalysed         sequences with fresh policies and values, for the learner
+  target_variables   the latest target-network parameters, for the workers
 """
+from typing import List
+
 import ml_collections
 import reverb
 
 REPLAY = "replay"
 VARIABLES = "variables"
+REANALYSE_SOURCE = "reanalyse_source"
+REANALYSED = "reanalysed"
+TARGET_VARIABLES = "target_variables"
 
 
 def replay_table(replay: ml_collections.ConfigDict, batch_size: int, signature) -> reverb.Table:
@@ -28,7 +39,37 @@ def replay_table(replay: ml_collections.ConfigDict, batch_size: int, signature) 
       signature=signature)
 
 
-def variables_table() -> reverb.Table:
+def variables_table(name: str = VARIABLES) -> reverb.Table:
   return reverb.Table(
-      name=VARIABLES, sampler=reverb.selectors.Lifo(), remover=reverb.selectors.Fifo(),
+      name=name, sampler=reverb.selectors.Lifo(), remover=reverb.selectors.Fifo(),
       max_size=1, rate_limiter=reverb.rate_limiters.MinSize(1))
+
+
+def reanalyse_tables(config: ml_collections.ConfigDict, signature) -> List[reverb.Table]:
+  """reanalyse_source, reanalysed and target_variables (see the module doc)."""
+  ra = config.reanalyse
+  share = max(1, int(round(ra.fraction * config.learner.batch_size)))
+  spi = float(ra.samples_per_insert)
+  source = reverb.Table(
+      name=REANALYSE_SOURCE, sampler=reverb.selectors.Uniform(),
+      remover=reverb.selectors.Fifo(),
+      max_size=ra.source_max_size or config.replay.max_size,
+      rate_limiter=reverb.rate_limiters.MinSize(1), signature=signature)
+  # The learner may use each reanalysed sequence `samples_per_insert` times
+  # on average: it waits for workers that fall behind, and they for it.
+  fresh = reverb.Table(
+      name=REANALYSED, sampler=reverb.selectors.Uniform(), remover=reverb.selectors.Fifo(),
+      max_size=ra.max_size,
+      rate_limiter=reverb.rate_limiters.SampleToInsertRatio(
+          samples_per_insert=spi, min_size_to_sample=ra.min_size_to_sample or share,
+          error_buffer=max(2.0 * spi * share, ra.batch_size * spi)),
+      signature=signature)
+  return [source, fresh, variables_table(TARGET_VARIABLES)]
+
+
+def server_tables(config: ml_collections.ConfigDict, signature) -> List[reverb.Table]:
+  """Every table a run's Reverb server holds."""
+  out = [replay_table(config.replay, config.learner.batch_size, signature), variables_table()]
+  if config.reanalyse.enabled:
+    out += reanalyse_tables(config, signature)
+  return out

@@ -1,7 +1,8 @@
 """Parameters from the learner to the actors through Reverb's "variables" table.
 
 The learner inserts [version, *weights] (max_size 1: the newest replaces the
-old); actors sample it whenever they poll. Works across hosts: nothing but
+old); actors sample it whenever they poll. Reanalyse workers read the target
+network's parameters the same way from "target_variables". Works across hosts: nothing but
 the Reverb address is shared.
 """
 from typing import List, Optional, Tuple
@@ -12,16 +13,18 @@ import reverb
 from pipeline.replay.tables import VARIABLES
 
 
-def publish(client: reverb.Client, version: int, weights: List[np.ndarray]) -> None:
+def publish(client: reverb.Client, version: int, weights: List[np.ndarray],
+            table: str = VARIABLES) -> None:
   client.insert([np.asarray(version, np.int64)] + [np.asarray(w) for w in weights],
-                priorities={VARIABLES: 1.0})
+                priorities={table: 1.0})
 
 
-def latest(client: reverb.Client, timeout_ms: int = 0) -> Optional[Tuple[int, List[np.ndarray]]]:
-  """(version, weights) of the newest published parameters, or None if none yet."""
+def latest(client: reverb.Client, timeout_ms: int = 0, table: str = VARIABLES
+           ) -> Optional[Tuple[int, List[np.ndarray]]]:
+  """(version, weights) of the newest parameters in `table`, or None if none yet."""
   info = client.server_info(timeout=max(1, timeout_ms // 1000) if timeout_ms else None)
-  if info[VARIABLES].current_size == 0:
+  if info[table].current_size == 0:
     return None
-  sample = next(client.sample(VARIABLES, num_samples=1, emit_timesteps=False))
+  sample = next(client.sample(table, num_samples=1, emit_timesteps=False))
   data = [np.asarray(x)[0] for x in sample.data]  # drop the item's time axis [1, ...]
   return int(data[0]), data[1:]

@@ -6,9 +6,11 @@ until its last real step can start a K-step unroll; the next episode starts
 a fresh sequence: no item ever mixes two episodes. With overlap >= K every
 real step starts an unroll in some item. Each item's initial priority is the mean
 |search value - TD(lambda) target| over its real steps, to the priority
-exponent (the learner refreshes it after sampling).
+exponent (the learner refreshes it after sampling). With `also_to` the same
+item (shared data, no copy) also goes to other tables at priority 1, e.g.
+"reanalyse_source" for the reanalyse workers.
 """
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 import numpy as np
 import reverb
@@ -22,8 +24,10 @@ class SequenceWriter:
   """Per-env writer. `append(step)` with a dict of STEP_FIELDS arrays."""
 
   def __init__(self, client: reverb.Client, step_spec, length: int, overlap: int,
-               unroll_steps: int, gamma: float, td_lambda: float, priority_exponent: float):
+               unroll_steps: int, gamma: float, td_lambda: float, priority_exponent: float,
+               also_to: Sequence[str] = ()):
     self._spec = step_spec
+    self._also_to = tuple(also_to)
     self._length, self._period = length, length - overlap
     self._gamma, self._lambda, self._alpha = gamma, td_lambda, priority_exponent
     self._writer = client.trajectory_writer(num_keep_alive_refs=length)
@@ -46,6 +50,8 @@ class SequenceWriter:
     window = self._steps[-self._length:]
     trajectory = {k: self._writer.history[k][-self._length:] for k in self._spec}
     self._writer.create_item(REPLAY, priority=self._priority(window), trajectory=trajectory)
+    for table in self._also_to:
+      self._writer.create_item(table, priority=1.0, trajectory=trajectory)
     self.items_written += 1
     self._since_insert = 0
 
