@@ -1,6 +1,7 @@
 """The tables stage: scores -> Tables 1-3, the summary (md, csv, tex), summary.json, figures.
 
   ./run.sh tables --workdir=DIR                 a study directory (DIR/runs/...), finished or not
+                  [--episodes=eval]             scored by evaluation episodes, not self-play
   ./run.sh tables --scores=FILE.csv             external rows game,variant,seed,score
                   [--workdir=OUT] [--config_json=config.json]
   ./run.sh tables --reference=paper             the PVE paper's published Table 3 (p = 0.044)
@@ -38,6 +39,9 @@ _BASELINE = flags.DEFINE_string("baseline", "", "Baseline variant (default muzer
 _TREATMENT = flags.DEFINE_string("treatment", "", "Variant tested against the baseline (default muzero_pve).")
 _FINAL = flags.DEFINE_integer("final_episodes", 0, "Episodes per seed score; 0: each run's config.")
 _POINTS = flags.DEFINE_integer("curve_points", 50, "Points per training curve.")
+_EPISODES = flags.DEFINE_enum("episodes", "selfplay", ["selfplay", "eval"],
+                              "A study's runs are scored by their final self-play episodes (the "
+                              "paper) or by their evaluation episodes.")
 
 
 def tabulate_study(study_dir, *args, **kwargs):
@@ -87,7 +91,7 @@ def main(argv):
   elif _WORKDIR.value:
     if not os.path.isdir(_WORKDIR.value):
       raise PipelineError(f"--workdir={_WORKDIR.value}: no such directory")
-    summary = tabulate_study(_WORKDIR.value, options, _FINAL.value)
+    summary = tabulate_study(_WORKDIR.value, options, _FINAL.value, _EPISODES.value)
     runs = summary["runs"]
     print(f"Study {_WORKDIR.value}: {runs['total']} runs, {runs['finished']} finished, "
           f"{runs['running']} unfinished, {runs['no_episodes']} without episodes yet")

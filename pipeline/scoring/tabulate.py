@@ -105,9 +105,9 @@ class StudyRun:
       return override
     return int(((self.config or {}).get("scoring") or {}).get("final_episodes", DEFAULT_FINAL_EPISODES))
 
-  def timeline(self):
+  def timeline(self, kind: str = "selfplay"):
     from pipeline import records  # TensorFlow: imported only when a study is read
-    episodes = records.read_episodes(self.records_dir, kind="selfplay") if (
+    episodes = records.read_episodes(self.records_dir, kind=kind) if (
         self.records_dir and os.path.isdir(self.records_dir)) else []
     return run_timeline(episodes)
 
@@ -132,26 +132,34 @@ def read_study(study_dir: str) -> Tuple[List[StudyRun], List[str]]:
   return runs, notes
 
 
-def tabulate_study(study_dir: str, options: Optional[Options] = None, final_episodes: int = 0) -> Dict:
+EPISODE_KINDS = ("selfplay", "eval")
+
+
+def tabulate_study(study_dir: str, options: Optional[Options] = None, final_episodes: int = 0,
+                   episodes: str = "selfplay") -> Dict:
   """Tables, figures and summary.json for a study directory; returns the summary.
 
   final_episodes > 0 overrides each run's config.scoring.final_episodes.
+  episodes: which records score a run: "selfplay" (the paper: the final
+  training episodes) or "eval" (the evaluation stage's greedy episodes).
   """
+  if episodes not in EPISODE_KINDS:
+    raise PipelineError(f"episodes={episodes!r}; expected one of {EPISODE_KINDS}")
   options = options or Options()
   runs, notes = read_study(study_dir)
   per_seed, curves, status = {}, [], {"finished": 0, "running": 0, "no_episodes": 0}
   for run in runs:
-    frames, returns = run.timeline()
+    frames, returns = run.timeline(episodes)
     if returns.size == 0:
       status["no_episodes"] += 1
-      notes.append(f"{run.name}: no self-play episodes yet, left out")
+      notes.append(f"{run.name}: no {episodes} episodes yet, left out")
       continue
     status["finished" if run.finished else "running"] += 1
     score = final_score(returns, run.final_episodes(final_episodes))
     per_seed.setdefault((run.game, run.variant), []).append((run.seed, score))
     curves.append(figures.RunCurve(run.variant, run.game, run.seed, frames, returns))
   if not per_seed:
-    raise PipelineError(f"{study_dir}: no run has self-play episodes yet ({len(runs)} run directories)")
+    raise PipelineError(f"{study_dir}: no run has {episodes} episodes yet ({len(runs)} run directories)")
   per_seed = {k: sorted(v, key=lambda s: seed_sort_key(s[0])) for k, v in per_seed.items()}
   rows = [ScoreRow(g, v, s, x) for (g, v), runs_ in per_seed.items() for s, x in runs_]
   window = min(r.final_episodes(final_episodes) for r in runs)
@@ -166,7 +174,7 @@ def tabulate_study(study_dir: str, options: Optional[Options] = None, final_epis
   tables = report.settings_tables_for(with_config) + report.score_tables_for(a)
   return report.write_report(a, os.path.join(study_dir, "tables"), tables, {
       "source": os.path.abspath(study_dir), "figures": fig_paths,
-      "runs": dict(status, total=len(runs)), "notes": notes})
+      "runs": dict(status, total=len(runs)), "notes": notes, "scored_by": episodes})
 
 
 def write_figures(a: report.Analysis, grids, samples, out_dir: str) -> List[str]:

@@ -66,6 +66,20 @@ def study(tmp_path_factory):
   return root, summary
 
 
+def test_study_scored_by_evaluation_episodes(tmp_path):
+  root = str(tmp_path)
+  _make_run(root, "cp-0", "CartPole-v1", "muzero", 0, [10.0, 20.0])
+  _make_run(root, "cp-1", "CartPole-v1", "muzero_pve", 0, [30.0])
+  summary = tabulate.tabulate_study(root, FAST, episodes="eval")
+  assert summary["scored_by"] == "eval"
+  with open(os.path.join(root, "tables", "table3_scores.csv"), newline="") as f:
+    row = next(csv.DictReader(f))
+  # Each run has one eval record of return 1e6 (see _make_run); self-play is ignored.
+  assert float(row["muzero_mean"]) == float(row["muzero_pve_mean"]) == 1e6
+  with pytest.raises(PipelineError, match="episodes="):
+    tabulate.tabulate_study(root, FAST, episodes="train")
+
+
 def test_study_scores_match_hand_computation(study):
   root, summary = study
   with open(os.path.join(root, "tables", "table3_scores.csv"), newline="") as f:
@@ -115,7 +129,7 @@ def test_study_without_runs(tmp_path):
   with pytest.raises(PipelineError, match="not a study directory"):
     tabulate.tabulate_study(str(tmp_path), FAST)
   os.makedirs(tmp_path / "runs")
-  with pytest.raises(PipelineError, match="no run has self-play episodes"):
+  with pytest.raises(PipelineError, match="no run has selfplay episodes"):
     tabulate.tabulate_study(str(tmp_path), FAST)
 
 
