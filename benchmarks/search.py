@@ -36,6 +36,7 @@ import numpy as np  # pylint: disable=g-import-not-at-top
 import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from pipeline.search import base  # pylint: disable=g-import-not-at-top
 from pipeline.search import mcts  # pylint: disable=g-import-not-at-top
 
 OBS, HIDDEN, LATENT, ACTIONS = 4, 64, 64, 2
@@ -82,14 +83,14 @@ def build_network(seed: int = 0):
 
 def bench(batch: int, sims: int, reps: int, root_tf, recurrent_tf) -> dict:
   rng = np.random.default_rng(batch)
-  config = mcts.SearchConfig(num_simulations=sims)
+  config = base.SearchConfig(num_simulations=sims)
   net_seconds = [0.0]
   ones = np.ones(batch, dtype=np.float32)
 
   def recurrent(embedding, action):
     t0 = time.perf_counter()
     reward, logits, value, next_s = recurrent_tf(embedding, action)
-    out = mcts.RecurrentOutput(reward=reward.numpy(), discount=ones,
+    out = base.RecurrentOutput(reward=reward.numpy(), discount=ones,
                                prior_logits=logits.numpy(),
                                value=value.numpy())
     next_s = next_s.numpy()
@@ -100,7 +101,7 @@ def bench(batch: int, sims: int, reps: int, root_tf, recurrent_tf) -> dict:
     observation = rng.normal(size=(batch, OBS)).astype(np.float32)
     t0 = time.perf_counter()
     logits, value, s = root_tf(observation)
-    root = mcts.RootOutput(logits.numpy(), value.numpy(), s.numpy())
+    root = base.RootOutput(logits.numpy(), value.numpy(), s.numpy())
     net_seconds[0] += time.perf_counter() - t0
     mcts.search(root, recurrent, config, rng, add_noise=True)
     return time.perf_counter() - t0

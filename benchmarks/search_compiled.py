@@ -44,7 +44,8 @@ import tensorflow as tf  # pylint: disable=g-import-not-at-top
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks import search as reference_bench  # pylint: disable=g-import-not-at-top
 from pipeline.search import compiled  # pylint: disable=g-import-not-at-top
-from pipeline.search import mcts  # pylint: disable=g-import-not-at-top
+from pipeline.search import base  # pylint: disable=g-import-not-at-top
+from pipeline.search import policy  # pylint: disable=g-import-not-at-top
 
 OBS, HIDDEN, LATENT, ACTIONS = (reference_bench.OBS, reference_bench.HIDDEN,
                                 reference_bench.LATENT, reference_bench.ACTIONS)
@@ -62,7 +63,7 @@ def bench_functions(seed: int = 0):
 
 
 def make_search(network: str, sims: int) -> compiled.CompiledSearch:
-  config = mcts.SearchConfig(num_simulations=sims)
+  config = base.SearchConfig(num_simulations=sims)
   if network == "bench":
     root_fn, recurrent_fn = bench_functions()
     return compiled.CompiledSearch.from_functions(root_fn, recurrent_fn,
@@ -91,7 +92,7 @@ def compiled_runner(search: compiled.CompiledSearch, batch: int, sims: int):
   def one_search():
     observation = rng.normal(size=(batch, OBS)).astype(np.float32)
     t0 = time.perf_counter()
-    noise = mcts.dirichlet_noise(rng, search.config.dirichlet_alpha, valid)
+    noise = policy.dirichlet_noise(rng, search.config.dirichlet_alpha, valid)
     out = search(observation, noise=noise)
     elapsed = time.perf_counter() - t0
     assert (out.visit_counts.sum(axis=1) == sims).all()

@@ -2,7 +2,7 @@
 
 The search is the compiled one (one XLA program per search) or the numpy
 reference, as `fns.implementation` says (config key search.implementation).
-Both draw the root noise from `rng` in the same way (mcts.dirichlet_noise,
+Both draw the root noise from `rng` in the same way (policy.dirichlet_noise,
 one draw per row, before the search) and pick actions from the visit counts
 with the same numpy helpers, so for the same rng state they make the same
 decisions up to float rounding in the network calls.
@@ -12,7 +12,9 @@ from typing import NamedTuple
 import numpy as np
 
 from pipeline.actors.model_fns import ModelFns
+from pipeline.search import base
 from pipeline.search import mcts
+from pipeline.search import policy
 
 
 class Decision(NamedTuple):
@@ -24,20 +26,20 @@ class Decision(NamedTuple):
   behaviour: np.ndarray
 
 
-def decide(fns: ModelFns, observations: np.ndarray, search_config: mcts.SearchConfig,
+def decide(fns: ModelFns, observations: np.ndarray, search_config: base.SearchConfig,
            rng: np.random.Generator, add_noise: bool, temperature: float) -> Decision:
   """Searches from every observation [B, *obs] at once and picks actions."""
   if getattr(fns, "implementation", "reference") == "compiled":
     noise = None
     if add_noise:
       valid = np.ones((len(observations), fns.network.num_actions), bool)
-      noise = mcts.dirichlet_noise(rng, search_config.dirichlet_alpha, valid)
+      noise = policy.dirichlet_noise(rng, search_config.dirichlet_alpha, valid)
     out = fns.search(observations, search_config, noise=noise)
   else:
     out = mcts.search(fns.root(observations), fns.recurrent, search_config, rng,
                       add_noise=add_noise)
-  actions = mcts.select_actions(out.visit_counts, temperature, rng)
-  acting_policy = mcts.visit_policy(out.visit_counts, temperature)
+  actions = policy.select_actions(out.visit_counts, temperature, rng)
+  acting_policy = policy.visit_policy(out.visit_counts, temperature)
   behaviour = acting_policy[np.arange(len(actions)), actions]
-  return Decision(actions, mcts.visit_policy(out.visit_counts, 1.0).astype(np.float32),
+  return Decision(actions, policy.visit_policy(out.visit_counts, 1.0).astype(np.float32),
                   np.asarray(out.root_value, np.float32), behaviour.astype(np.float32))

@@ -1,7 +1,7 @@
 """The network as the search sees it: compiled root and recurrent functions on numpy.
 
-root(observations [B, *obs]) -> mcts.RootOutput
-recurrent(latent [B, *L], action [B]) -> (mcts.RecurrentOutput, next latent)
+root(observations [B, *obs]) -> base.RootOutput
+recurrent(latent [B, *L], action [B]) -> (base.RecurrentOutput, next latent)
 search(observations, search_config, noise=None) -> the whole search as one
   XLA program (pipeline/search/compiled.py), one per SearchConfig, built on
   first use; it reads the network's variables, so set_weights needs no
@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from pipeline.networks.muzero_net import to_scalars
 from pipeline.search import compiled
-from pipeline.search import mcts
+from pipeline.search import base
 
 IMPLEMENTATIONS = ("compiled", "reference")
 
@@ -35,20 +35,20 @@ class ModelFns:
         lambda latent, action: to_scalars(network.recurrent_inference(latent, action)),
         reduce_retracing=True)
 
-  def root(self, observations: np.ndarray) -> mcts.RootOutput:
+  def root(self, observations: np.ndarray) -> base.RootOutput:
     out = self._initial(tf.convert_to_tensor(observations, tf.float32))
-    return mcts.RootOutput(prior_logits=out.policy_logits.numpy(), value=out.value.numpy(),
+    return base.RootOutput(prior_logits=out.policy_logits.numpy(), value=out.value.numpy(),
                            embedding=out.latent.numpy())
 
   def recurrent(self, latent: np.ndarray, action: np.ndarray):
     out = self._recurrent(tf.convert_to_tensor(latent, tf.float32),
                           tf.convert_to_tensor(action, tf.int32))
     value = out.value.numpy()
-    return (mcts.RecurrentOutput(reward=out.reward.numpy(), discount=np.ones_like(value),
+    return (base.RecurrentOutput(reward=out.reward.numpy(), discount=np.ones_like(value),
                                  prior_logits=out.policy_logits.numpy(), value=value),
             out.latent.numpy())
 
-  def search(self, observations: np.ndarray, search_config: mcts.SearchConfig,
+  def search(self, observations: np.ndarray, search_config: base.SearchConfig,
              noise=None, invalid_actions=None) -> compiled.SearchOutput:
     """The compiled search from observations [B, *obs] (numpy in and out)."""
     if search_config not in self._compiled:
@@ -57,9 +57,9 @@ class ModelFns:
                                          invalid_actions=invalid_actions)
 
 
-def search_config(config, num_simulations=None) -> mcts.SearchConfig:
+def search_config(config, num_simulations=None) -> base.SearchConfig:
   s = config.search
-  return mcts.SearchConfig(
+  return base.SearchConfig(
       num_simulations=num_simulations or s.num_simulations, c1=s.c1, c2=s.c2,
       discount=config.discount, dirichlet_alpha=s.dirichlet_alpha,
       dirichlet_fraction=s.dirichlet_fraction, unvisited_q=s.unvisited_q)

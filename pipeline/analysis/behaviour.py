@@ -15,13 +15,15 @@ import numpy as np
 from pipeline.actors.model_fns import ModelFns
 from pipeline.analysis import true_model
 from pipeline.analysis.roots import Roots
+from pipeline.search import base
 from pipeline.search import mcts
+from pipeline.search import policy as search_policy
 
 
 class Behaviour:
   """MCTS with a network's learned model at real states -> visit policy [B, A]."""
 
-  def __init__(self, network, search_config: mcts.SearchConfig, temperature: float,
+  def __init__(self, network, search_config: base.SearchConfig, temperature: float,
                add_noise: bool, chunk: int = 2048):
     self.fns = ModelFns(network)
     self.search_config, self.temperature = search_config, temperature
@@ -33,7 +35,7 @@ class Behaviour:
       obs = observations[i:i + self.chunk]
       out = mcts.search(self.fns.root(obs), self.fns.recurrent, self.search_config, rng,
                         add_noise=self.add_noise)
-      parts.append(mcts.visit_policy(out.visit_counts, self.temperature))
+      parts.append(search_policy.visit_policy(out.visit_counts, self.temperature))
     return np.concatenate(parts)
 
 

@@ -17,7 +17,7 @@ import tensorflow as tf
 
 from pipeline.analysis.roots import Roots
 from pipeline.networks.value_transform import logits_to_scalar
-from pipeline.search import mcts
+from pipeline.search import base
 
 PRIORS = ("policy", "uniform")
 
@@ -111,11 +111,11 @@ class LearnedModel:
       return np.zeros(logits.shape, np.float32)
     return logits.numpy()
 
-  def root(self, roots: Roots) -> mcts.RootOutput:
+  def root(self, roots: Roots) -> base.RootOutput:
     obs = roots.observations
     latent, policy, value = self._root(tf.constant(obs, tf.float32),
                                        self._rollout_actions(len(obs)))
-    return mcts.RootOutput(prior_logits=self._prior(policy), value=value.numpy(),
+    return base.RootOutput(prior_logits=self._prior(policy), value=value.numpy(),
                            embedding=latent.numpy())
 
   def recurrent(self, latent: np.ndarray, action: np.ndarray):
@@ -123,6 +123,6 @@ class LearnedModel:
         tf.constant(latent, tf.float32), tf.constant(action, tf.int32),
         self._rollout_actions(len(action)))
     reward = reward.numpy()
-    return (mcts.RecurrentOutput(reward=reward, discount=np.ones_like(reward),
+    return (base.RecurrentOutput(reward=reward, discount=np.ones_like(reward),
                                  prior_logits=self._prior(policy), value=value.numpy()),
             latent.numpy())

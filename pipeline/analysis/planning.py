@@ -15,7 +15,9 @@ import numpy as np
 
 from pipeline.analysis import true_model
 from pipeline.analysis.roots import Roots
+from pipeline.search import base
 from pipeline.search import mcts
+from pipeline.search import policy
 
 
 def _roots(envs, timesteps, rows, need_states: bool) -> Roots:
@@ -24,7 +26,7 @@ def _roots(envs, timesteps, rows, need_states: bool) -> Roots:
   return Roots(obs, states)
 
 
-def play_episodes(envs: List[object], model, search_config: mcts.SearchConfig, max_steps: int,
+def play_episodes(envs: List[object], model, search_config: base.SearchConfig, max_steps: int,
                   rng: np.random.Generator,
                   on_step: Callable[[int, int], None] = lambda t, n: None) -> np.ndarray:
   """Returns [E] of one episode per env (reset here), capped at max_steps decisions.
@@ -43,7 +45,7 @@ def play_episodes(envs: List[object], model, search_config: mcts.SearchConfig, m
       break
     out = mcts.search(model.root(_roots(envs, timesteps, rows, need_states)), model.recurrent,
                       search_config, rng, add_noise=False)
-    actions = mcts.select_actions(out.visit_counts, 0.0, rng)
+    actions = policy.select_actions(out.visit_counts, 0.0, rng)
     for i, a in zip(rows, actions):
       timesteps[i] = envs[i].step(int(a))
       returns[i] += timesteps[i].reward
@@ -92,7 +94,7 @@ def kl_divergence(p: np.ndarray, q: np.ndarray) -> np.ndarray:
   return np.where(p > 0, p * (np.log(safe_p) - np.log(q)), 0.0).sum(axis=-1)
 
 
-def trajectory_errors(tree: mcts.Tree, env, roots: Roots, discount: float) -> List[np.ndarray]:
+def trajectory_errors(tree: base.Tree, env, roots: Roots, discount: float) -> List[np.ndarray]:
   """Per row: [n, 2] (depth, |v - v_hat|) of the path from the root to each
   expanded node, v the real discounted rewards along it, v_hat the model's."""
   out = []
@@ -120,7 +122,7 @@ class SearchStats(NamedTuple):
   errors: np.ndarray
 
 
-def search_statistics(model, env, roots: Roots, search_config: mcts.SearchConfig,
+def search_statistics(model, env, roots: Roots, search_config: base.SearchConfig,
                       rng: np.random.Generator) -> SearchStats:
   """One search per root with `model` (a LearnedModel); see the module doc."""
   prior = softmax(model.policy_logits(roots.observations))

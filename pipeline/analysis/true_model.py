@@ -22,7 +22,7 @@ from typing import Callable, List, NamedTuple, Optional, Tuple
 import numpy as np
 
 from pipeline.analysis.roots import Roots
-from pipeline.search import mcts
+from pipeline.search import base
 
 
 class Node(NamedTuple):
@@ -162,10 +162,10 @@ class TrueModel:
       return np.zeros(len(nodes))
     return np.asarray(self.value_fn(np.stack([n.observation for n in nodes])), np.float64)
 
-  def root(self, roots: Roots) -> mcts.RootOutput:
+  def root(self, roots: Roots) -> base.RootOutput:
     self.nodes = root_nodes(roots)
     handles = np.arange(len(self.nodes), dtype=np.int64)
-    return mcts.RootOutput(prior_logits=self._priors(roots.observations),
+    return base.RootOutput(prior_logits=self._priors(roots.observations),
                            value=self._values(self.nodes, fresh=False).astype(np.float32),
                            embedding=handles)
 
@@ -182,7 +182,7 @@ class TrueModel:
     self.nodes.extend(new)
     if self.rollout_horizon <= 0:
       values = self._values(new, fresh=True)
-    out = mcts.RecurrentOutput(
+    out = base.RecurrentOutput(
         reward=np.array(rewards), discount=np.array(discounts),
         prior_logits=self._priors(np.stack([n.observation for n in new])),
         value=np.asarray(values, np.float64))

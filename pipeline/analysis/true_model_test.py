@@ -7,6 +7,7 @@ import pytest
 from pipeline.analysis import behaviour, planning, true_model, value_error
 from pipeline.analysis.roots import Roots
 from pipeline.envs import registry
+from pipeline.search import base
 from pipeline.search import mcts
 
 DISCOUNT = 0.9
@@ -131,7 +132,7 @@ def test_mcts_with_the_true_cartpole_model_reaches_the_maximum_return():
   # stay cheap and asks for the capped maximum, 200.
   model = true_model.TrueModel(_model_env("CartPole-v1"), 2, 0.997, rollout_horizon=10,
                                rng=np.random.default_rng(1))
-  config = mcts.SearchConfig(num_simulations=32, discount=0.997)
+  config = base.SearchConfig(num_simulations=32, discount=0.997)
   env = registry.make("CartPole-v1", seed=1)
   returns = planning.play_episodes([env], model, config, 200, np.random.default_rng(0))
   assert returns.tolist() == [200.0]
@@ -142,7 +143,7 @@ def test_true_model_search_marks_terminal_edges_with_discount_zero():
   model = true_model.TrueModel(_model_env(name), 2, DISCOUNT)
   roots = _roots(name, 0, [[0] * 7])   # a few steps from falling over
   out = mcts.search(model.root(roots), model.recurrent,
-                    mcts.SearchConfig(num_simulations=40, discount=DISCOUNT), None, False)
+                    base.SearchConfig(num_simulations=40, discount=DISCOUNT), None, False)
   assert out.tree.terminal.any()
   terminal_nodes = np.flatnonzero(out.tree.terminal[0])
   for node in terminal_nodes:

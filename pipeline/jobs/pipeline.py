@@ -8,6 +8,7 @@ processes beside it (talking gRPC on loopback), the learner in this
 process, then evaluation; writes DIR/result.json. Re-running the same command
 after a kill resumes from the checkpoints; finished stages are skipped.
 """
+import csv
 import logging
 import os
 import subprocess
@@ -148,6 +149,20 @@ class PeriodicEvaluation:
           f"episodes{' (target reached)' if self.reached else ''}", flush=True)
 
 
+def first_at_target(curve_path: str, target: float):
+  """The first row of DIR/eval/curve.csv whose mean return reached `target`, or None."""
+  if not target or not os.path.exists(curve_path):
+    return None
+  with open(curve_path, newline="") as f:
+    for row in csv.DictReader(f):
+      if float(row["eval_return_mean"]) >= target:
+        return {"learner_step": int(row["learner_step"]),
+                "wall_seconds": float(row["wall_seconds"]), "env_frames": int(row["env_frames"]),
+                "eval_return_mean": float(row["eval_return_mean"]),
+                "eval_episodes": int(row["eval_episodes"])}
+  return None
+
+
 def total_env_frames(records_dir: str) -> int:
   return ProgressLog._frames(records.read_episodes(records_dir, kind="selfplay"))
 
@@ -219,6 +234,10 @@ def main(argv):
       "eval_episodes": summary["eval_episodes"],
       "env": config.env.name,
   }
+  reached = first_at_target(os.path.join(workdir, "eval", "curve.csv"),
+                            config.evaluate.target_return)
+  if reached:  # the periodic evaluation that stopped training early
+    result["target_reached"] = reached
   _common.write_json(result_path, result)
   print(f"[pipeline] done: eval return {result['eval_return_mean']:.1f} over "
         f"{result['eval_episodes']} episodes, {result['env_frames']} frames, "

@@ -65,9 +65,10 @@ Model functions (plain TF callables, traced into the graph):
 with network.set_weights are used by the next call without recompiling.
 
 Root noise is an input: `noise` [B, A] (sampled outside, e.g. with
-mcts.dirichlet_noise from the actor's rng, or in the graph with
-`dirichlet_noise` from a stateless seed). `visit_policy` / `select_actions`
-are the TensorFlow versions of the reference's acting helpers.
+policy.dirichlet_noise from the actor's rng, or in the graph with
+compiled_policy.dirichlet_noise from a stateless seed). compiled_policy.py
+also has the TensorFlow versions of the reference's acting helpers, and
+compiled_ops.py the slab reads / writes, argmax and softmax used here.
 """
 import time
 from typing import Callable, NamedTuple, Optional, Tuple
@@ -75,36 +76,10 @@ from typing import Callable, NamedTuple, Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
-from pipeline.search import mcts
+from pipeline.search import base
+from pipeline.search import compiled_ops
 
-try:  # XLA's DynamicSlice / DynamicUpdateSlice: read and write a slab in
-  # place. (x[k] with a tensor k lowers to a padded copy of x, and a
-  # one-index scatter to a full-array select.)
-  from tensorflow.compiler.tf2xla.python import xla as _tfxla  # pylint: disable=g-import-not-at-top
-  _dynamic_slice = _tfxla.dynamic_slice
-  _dynamic_update_slice = _tfxla.dynamic_update_slice
-except ImportError:  # pragma: no cover - other TF builds
-  _dynamic_slice = _dynamic_update_slice = None
-
-
-def _read_slab(x: tf.Tensor, k: tf.Tensor) -> tf.Tensor:
-  """x[k] for a scalar tensor k (along axis 0)."""
-  if _dynamic_slice is not None:
-    start = tf.stack([k] + [0] * (x.shape.rank - 1))
-    return _dynamic_slice(x, start, [1] + x.shape.as_list()[1:])[0]
-  return tf.gather(x, k)
-
-
-def _write_slab(x: tf.Tensor, update: tf.Tensor, start: tf.Tensor):
-  """x with x[start:start + len(update)] = update (along axis 0)."""
-  if _dynamic_update_slice is not None:
-    return _dynamic_update_slice(
-        x, update, tf.stack([start] + [0] * (x.shape.rank - 1)))
-  index = start + tf.range(tf.shape(update)[0])
-  return tf.tensor_scatter_nd_update(x, index[:, None], update)
-
-
-SearchConfig = mcts.SearchConfig
+SearchConfig = base.SearchConfig
 
 
 class SearchOutput(NamedTuple):
@@ -127,24 +102,6 @@ def exploration_table(config: SearchConfig) -> np.ndarray:
   return np.sqrt(n) * (config.c1 + np.log((n + config.c2 + 1.0) / config.c2))
 
 
-def _first_argmax(x: tf.Tensor) -> tf.Tensor:
-  """Index of the first maximum over the last axis (int32), as np.argmax."""
-  num = x.shape[-1]
-  top = tf.reduce_max(x, axis=-1, keepdims=True)
-  index = tf.range(num, dtype=tf.int32)
-  return tf.reduce_min(tf.where(x == top, index, num), axis=-1)
-
-
-def _softmax(logits: tf.Tensor, dtype, valid: Optional[tf.Tensor] = None):
-  """mcts._softmax in `dtype`: invalid entries get exactly 0."""
-  x = tf.cast(logits, dtype)
-  if valid is not None:
-    x = tf.where(valid, x, tf.constant(-np.inf, dtype))
-  x = x - tf.reduce_max(x, axis=-1, keepdims=True)
-  e = tf.exp(x)
-  return e / tf.reduce_sum(e, axis=-1, keepdims=True)
-
-
 # Columns of the packed node table (float64; integers are exact in it).
 _VIS, _VSUM, _C, _RIN, _DIN, _PAR, _ACT, _TERM = range(8)
 _FIXED = 8  # then priors, child_visits, edge_q, children: A columns each
@@ -160,7 +117,7 @@ def build_search_fn(root_fn: RootFn, recurrent_fn: RecurrentFn,
   (invalid_actions [B, A] bool) if use_invalid, then (noise [B, A]) if
   use_noise (a static choice: each combination is its own program).
   """
-  mcts._check_config(config)  # pylint: disable=protected-access
+  base.check_config(config)
   num_sims = int(config.num_simulations)
   m = num_sims + 1  # nodes per row; node m is a per-row scratch node
   mode = config.unvisited_q
@@ -196,9 +153,9 @@ def build_search_fn(root_fn: RootFn, recurrent_fn: RecurrentFn,
     # --- Root priors: softmax over the valid actions, noise when asked. ---
     if use_invalid:
       valid = tf.logical_not(invalid)
-      p = _softmax(prior_logits, ft, valid)
+      p = compiled_ops.softmax(prior_logits, ft, valid)
     else:
-      p = _softmax(prior_logits, ft)
+      p = compiled_ops.softmax(prior_logits, ft)
     if use_noise:
       p = (1.0 - fraction) * p + fraction * tf.cast(noise, ft)
       if use_invalid:
@@ -280,13 +237,14 @@ def build_search_fn(root_fn: RootFn, recurrent_fn: RecurrentFn,
         # Rows that have stopped gather their last node again: at the end,
         # row and best are those of every row's last node.
         row = tf.gather(nodes, flat(node))
-        best = _first_argmax(scores(row, q_min, q_max, tf.equal(k, 0)))
+        best = compiled_ops.first_argmax(
+            scores(row, q_min, q_max, tf.equal(k, 0)))
         pick = tf.equal(action_index, best[:, None])
         nxt = tf.cast(tf.reduce_max(tf.where(pick, row[:, ch], neg_inf),
                                     axis=1), i32)
-        path = _write_slab(path, node[None], k)
-        actions = _write_slab(actions, best[None], k)
-        path_rows = _write_slab(path_rows, row[None], k)
+        path = compiled_ops.write_slab(path, node[None], k)
+        actions = compiled_ops.write_slab(actions, best[None], k)
+        path_rows = compiled_ops.write_slab(path_rows, row[None], k)
         going = going & (nxt >= 0)
         node = tf.where(going, nxt, node)
         return (k + 1, node, going, length + tf.cast(going, i32), path,
@@ -315,15 +273,16 @@ def build_search_fn(root_fn: RootFn, recurrent_fn: RecurrentFn,
 
       def body(k, nodes, q_min, q_max, c_idx, c_n, c_vs, c_r, c_d, g, has):
         active = k < length
-        node = tf.where(active, _read_slab(path, k), scratch)
-        row = _read_slab(path_rows, k)
+        node = tf.where(active, compiled_ops.read_slab(path, k), scratch)
+        row = compiled_ops.read_slab(path_rows, k)
         up = active & has
         q = c_r + c_d * (c_vs / tf.maximum(c_n, 1.0))
         g_new = tf.where(up, c_r + c_d * g, g)
         n_new = row[:, _VIS] + 1.0
         vs_new = row[:, _VSUM] + g_new
-        edge = tf.equal(action_index, _read_slab(actions, k)[:, None]) & (
-            up[:, None])
+        edge = tf.equal(action_index,
+                        compiled_ops.read_slab(actions, k)[:, None]) & (
+                            up[:, None])
         new_row = tf.concat([
             tf.stack([n_new, vs_new, lookup_c(n_new)], axis=1),
             row[:, _RIN:_FIXED], row[:, pri],
@@ -365,12 +324,13 @@ def build_search_fn(root_fn: RootFn, recurrent_fn: RecurrentFn,
       new = sim + 1
       fresh = node_rows(zeros_f + 1.0, leaf_value, zeros_f + c_table_np[1],
                         reward, d_in, tf.cast(last, ft), tf.cast(action, ft),
-                        tf.cast(is_terminal, ft), _softmax(logits, ft))
-      nodes = _write_slab(nodes, tf.where(expanding[:, None], fresh, unused),
-                          new * bsz)
+                        tf.cast(is_terminal, ft),
+                        compiled_ops.softmax(logits, ft))
+      nodes = compiled_ops.write_slab(
+          nodes, tf.where(expanding[:, None], fresh, unused), new * bsz)
       next_emb = tf.reshape(tf.cast(next_emb, emb_dtype), (bsz,) + emb_shape)
       emb_mask = tf.reshape(expanding, [bsz] + [1] * len(emb_shape))
-      embeddings = _write_slab(
+      embeddings = compiled_ops.write_slab(
           embeddings, tf.where(emb_mask, next_emb, tf.zeros_like(next_emb)),
           new * bsz)
       child = (tf.fill([bsz], new), zeros_f + 1.0, leaf_value, reward, d_in,
@@ -444,7 +404,7 @@ class CompiledSearch:
 
   def _setup(self, root_fn, recurrent_fn, config, num_actions,
              observation_shape, observation_dtype, tree_dtype):
-    mcts._check_config(config)  # pylint: disable=protected-access
+    base.check_config(config)
     self.config = config
     self.num_actions = int(num_actions)
     self.observation_shape = (None if observation_shape is None
@@ -512,7 +472,7 @@ class CompiledSearch:
     inputs = [tf.constant(obs)]
     use_invalid = invalid_actions is not None
     if use_invalid:
-      inputs.append(tf.constant(mcts.check_invalid_actions(invalid_actions, bsz, a)))
+      inputs.append(tf.constant(base.check_invalid_actions(invalid_actions, bsz, a)))
     use_noise = noise is not None
     if use_noise:
       noise = np.asarray(noise, self.tree_dtype.as_numpy_dtype)
@@ -530,109 +490,3 @@ class CompiledSearch:
     else:
       counts, value, q = fn(*inputs)
     return SearchOutput(counts.numpy(), value.numpy(), q.numpy())
-
-
-# --------------------------------------------------------------------------
-# In-graph noise and acting helpers (TensorFlow versions of the reference's).
-
-
-def stateless_gamma(shape, seed: tf.Tensor, alpha: float,
-                    dtype=tf.float64, proposals: int = 12) -> tf.Tensor:
-  """Gamma(alpha, 1) draws from a stateless seed, XLA-compatible.
-
-  tf.random.stateless_gamma has no XLA kernel, so this is Marsaglia and
-  Tsang's method (2000) with a fixed number of proposals per draw (each is
-  accepted with probability > 0.95 for shape >= 1, so 12 proposals all fail
-  with probability < 1e-15; then the draw is the mode-like value d), and
-  Gamma(alpha) = Gamma(alpha + 1) * U ** (1 / alpha) for alpha < 1.
-  """
-  alpha = float(alpha)
-  if alpha <= 0:
-    raise ValueError(f"alpha must be > 0, got {alpha}")
-  shape = list(shape)
-  seeds = tf.random.experimental.stateless_split(seed, 3)
-  a = alpha + 1.0 if alpha < 1.0 else alpha
-  d = a - 1.0 / 3.0
-  c = 1.0 / np.sqrt(9.0 * d)
-  x = tf.random.stateless_normal([proposals] + shape, seeds[0], dtype=dtype)
-  u = tf.random.stateless_uniform([proposals] + shape, seeds[1], dtype=dtype)
-  v = (1.0 + c * x) ** 3
-  safe_v = tf.where(v > 0, v, tf.ones_like(v))
-  accept = (v > 0) & (tf.math.log(u) < 0.5 * x * x + d - d * safe_v +
-                      d * tf.math.log(safe_v))
-  index = tf.range(proposals)[:, None]
-  index = tf.reshape(index, [proposals] + [1] * len(shape))
-  first = tf.reduce_min(tf.where(accept, index, proposals), axis=0)
-  pick = tf.equal(index, first[None])
-  sample = tf.reduce_sum(tf.where(pick, d * safe_v, tf.zeros_like(v)),
-                         axis=0)
-  sample = tf.where(first < proposals, sample,
-                    tf.fill(shape, tf.constant(d, dtype)))
-  if alpha < 1.0:
-    u_boost = tf.random.stateless_uniform(shape, seeds[2], dtype=dtype)
-    sample = sample * u_boost ** (1.0 / alpha)
-  return tf.cast(sample, dtype)
-
-
-def dirichlet_noise(seed: tf.Tensor, alpha: float, valid: tf.Tensor,
-                    dtype=tf.float64) -> tf.Tensor:
-  """One Dir(alpha) draw per row over its valid actions, from a stateless seed.
-
-  seed: [2] int32/int64; valid: [B, A] bool (static shape). As
-  mcts.dirichlet_noise (an all-zero draw gives the uniform distribution over
-  the valid actions), with a different random stream; runs under XLA.
-  """
-  valid_f = tf.cast(valid, dtype)
-  g = stateless_gamma(valid.shape, seed, alpha, dtype) * valid_f
-  total = tf.reduce_sum(g, axis=-1, keepdims=True)
-  uniform = valid_f / tf.reduce_sum(valid_f, axis=-1, keepdims=True)
-  return tf.where(total > 0, g / tf.where(total > 0, total, 1.0), uniform)
-
-
-def visit_policy(visit_counts: tf.Tensor, temperature: float) -> tf.Tensor:
-  """mcts.visit_policy in TensorFlow: counts ** (1 / T), normalised [B, A]."""
-  counts = tf.cast(visit_counts, tf.float64)
-  if temperature < 0:
-    raise ValueError(f"temperature must be >= 0, got {temperature}")
-  num_actions = counts.shape[-1]
-  if temperature == 0:
-    return tf.one_hot(_first_argmax(counts), num_actions, dtype=tf.float64)
-  top = tf.reduce_max(counts, axis=-1, keepdims=True)
-  w = (counts / tf.where(top > 0, top, 1.0)) ** (1.0 / temperature)
-  total = tf.reduce_sum(w, axis=-1, keepdims=True)
-  uniform = tf.fill(tf.shape(w), tf.constant(1.0 / num_actions, tf.float64))
-  return tf.where(total > 0, w / tf.where(total > 0, total, 1.0), uniform)
-
-
-def select_actions(visit_counts: tf.Tensor, temperature: float,
-                   seed: tf.Tensor,
-                   invalid_actions: Optional[tf.Tensor] = None) -> tf.Tensor:
-  """Samples one action per row from visit_policy (argmax when T = 0), int32.
-
-  Invalid actions are never chosen (a row without mass on a valid action
-  falls back to uniform over its valid actions). seed: [2] stateless seed.
-  """
-  counts = tf.cast(visit_counts, tf.float64)
-  if invalid_actions is None:
-    invalid = tf.zeros(tf.shape(counts), tf.bool)
-  else:
-    invalid = tf.convert_to_tensor(invalid_actions, tf.bool)
-  counts = tf.where(invalid, tf.zeros_like(counts), counts)
-  if temperature == 0:
-    return _first_argmax(tf.where(invalid, -tf.ones_like(counts), counts))
-  policy = tf.where(invalid, tf.zeros_like(counts),
-                    visit_policy(counts, temperature))
-  total = tf.reduce_sum(policy, axis=-1, keepdims=True)
-  valid_f = tf.cast(tf.logical_not(invalid), tf.float64)
-  valid_uniform = valid_f / tf.reduce_sum(valid_f, axis=-1, keepdims=True)
-  policy = tf.where(total > 0, policy / tf.where(total > 0, total, 1.0),
-                    valid_uniform)
-  cdf = tf.cumsum(policy, axis=-1)
-  u = tf.random.stateless_uniform(tf.shape(cdf)[:1], seed,
-                                  dtype=tf.float64)[:, None] * cdf[:, -1:]
-  above = cdf > u
-  num_actions = counts.shape[-1]
-  index = tf.range(num_actions, dtype=tf.int32)
-  first_above = tf.reduce_min(tf.where(above, index, num_actions), axis=-1)
-  last_positive = tf.reduce_max(tf.where(policy > 0, index, -1), axis=-1)
-  return tf.where(first_above < num_actions, first_above, last_positive)

@@ -4,7 +4,8 @@ The oracle is the numpy reference search, itself tested against brute force,
 a scalar MCTS and mctx (mcts_test.py, mcts_mctx_test.py). The same models
 (toy_models.TableModel, looked up identically by numpy and TensorFlow), the
 same inputs and the same noise must give exactly the same visit counts and
-the same values (to float32 rounding of the outputs).
+the same values (to float32 rounding of the outputs). The TensorFlow noise
+and acting helpers are tested in compiled_policy_test.py.
 
 Compile time dominates, so the models live in tf.Variables: one compiled
 program per group (configuration, batch size, action count) serves every
@@ -20,6 +21,7 @@ import tensorflow as tf
 
 from pipeline import config_schema
 from pipeline.networks import muzero_net
+from pipeline.search import base
 from pipeline.search import compiled
 from pipeline.search import mcts
 from pipeline.search import toy_models
@@ -69,7 +71,7 @@ class Group(NamedTuple):
   """Settings shared by the cases of one compiled program."""
   num_actions: int
   batch: int
-  config: mcts.SearchConfig
+  config: base.SearchConfig
   noise: bool
   invalid: bool
   terminal_probs: Tuple[float, ...] = (0.0, 0.2, 0.5)
@@ -78,7 +80,7 @@ class Group(NamedTuple):
 
 
 def _config(sims, mode, discount=0.997, bounds=None):
-  return mcts.SearchConfig(num_simulations=sims, unvisited_q=mode,
+  return base.SearchConfig(num_simulations=sims, unvisited_q=mode,
                            discount=discount, known_bounds=bounds)
 
 
@@ -266,11 +268,11 @@ def _xla_reference(net, observations, config, noise):
   root_xla = tf.function(root_fn, jit_compile=True)
   recurrent_xla = tf.function(recurrent_fn, jit_compile=True)
   logits, value, latent = root_xla(tf.constant(observations))
-  root = mcts.RootOutput(logits.numpy(), value.numpy(), latent.numpy())
+  root = base.RootOutput(logits.numpy(), value.numpy(), latent.numpy())
 
   def recurrent(latent, action):
     r, d, lg, v, nxt = recurrent_xla(tf.constant(latent), tf.constant(action))
-    return mcts.RecurrentOutput(r.numpy(), d.numpy(), lg.numpy(),
+    return base.RecurrentOutput(r.numpy(), d.numpy(), lg.numpy(),
                                 v.numpy()), nxt.numpy()
 
   return mcts.search(root, recurrent, config, None, noise is not None,
@@ -280,7 +282,7 @@ def _xla_reference(net, observations, config, noise):
 @pytest.mark.parametrize("torso", ["mlp", "resconv"])
 def test_muzero_network_matches_reference_and_reads_new_weights(torso):
   net, obs_shape = _network(torso, seed=1)
-  config = mcts.SearchConfig(num_simulations=12)
+  config = base.SearchConfig(num_simulations=12)
   search = compiled.CompiledSearch(net, config)
   rng = np.random.default_rng(0)
   obs = rng.normal(size=(4,) + obs_shape).astype(np.float32)
@@ -306,70 +308,6 @@ def test_muzero_network_matches_reference_and_reads_new_weights(torso):
 
 
 # --------------------------------------------------------------------------
-# Acting helpers in TensorFlow.
-
-
-def test_visit_policy_matches_reference():
-  counts = np.array([[1, 3, 0, 3], [0, 0, 5, 1], [0, 0, 0, 0],
-                     [10 ** 6, 10 ** 6 - 1, 2, 0]])
-  for temperature in (0.0, 0.25, 1.0, 3.0):
-    np.testing.assert_allclose(
-        compiled.visit_policy(tf.constant(counts), temperature).numpy(),
-        mcts.visit_policy(counts, temperature), rtol=1e-12, atol=1e-15)
-
-
-def test_select_actions():
-  counts = np.tile([[1, 3, 0, 4]], (20000, 1))
-  actions = compiled.select_actions(tf.constant(counts), 1.0,
-                                    tf.constant([1, 2])).numpy()
-  freq = np.bincount(actions, minlength=4) / len(actions)
-  np.testing.assert_allclose(freq, [1 / 8, 3 / 8, 0, 4 / 8], atol=0.015)
-  # T = 0: argmax, lowest index on ties; invalid actions never chosen.
-  np.testing.assert_array_equal(
-      compiled.select_actions(tf.constant([[2, 5, 5], [0, 0, 0]]), 0.0,
-                              tf.constant([0, 0])).numpy(), [1, 0])
-  invalid = np.tile([[False, True, False, False]], (2000, 1))
-  for temperature in (0.0, 1.0):
-    chosen = compiled.select_actions(tf.constant(counts[:2000]), temperature,
-                                     tf.constant([3, 4]),
-                                     tf.constant(invalid)).numpy()
-    assert not (chosen == 1).any()
-  # No mass on a valid action: uniform over the valid ones.
-  chosen = compiled.select_actions(
-      tf.constant(np.tile([[0, 7, 0]], (3000, 1))), 1.0, tf.constant([5, 6]),
-      tf.constant(np.tile([[False, True, False]], (3000, 1)))).numpy()
-  np.testing.assert_allclose(np.bincount(chosen, minlength=3) / 3000,
-                             [0.5, 0, 0.5], atol=0.04)
-
-
-def test_dirichlet_noise_in_graph():
-  valid = np.ones((20000, 3), bool)
-  valid[:, 2] = False
-  fn = tf.function(functools.partial(compiled.dirichlet_noise, alpha=0.25),
-                   jit_compile=True)
-  eta = fn(tf.constant([7, 8]), valid=tf.constant(valid)).numpy()
-  assert (eta[:, 2] == 0).all()
-  np.testing.assert_allclose(eta.sum(axis=1), 1.0)
-  # Dir(0.25, 0.25): mean 1/2, variance 1/6 (as mcts.dirichlet_noise).
-  np.testing.assert_allclose(eta[:, 0].mean(), 0.5, atol=0.01)
-  np.testing.assert_allclose(eta[:, 0].var(), 1 / 6, atol=0.01)
-  # Same seed, same draw.
-  np.testing.assert_array_equal(
-      eta, fn(tf.constant([7, 8]), valid=tf.constant(valid)).numpy())
-
-
-@pytest.mark.parametrize("alpha", [0.25, 3.0])
-def test_stateless_gamma_moments(alpha):
-  fn = tf.function(functools.partial(compiled.stateless_gamma, [200000],
-                                     alpha=alpha), jit_compile=True)
-  g = fn(tf.constant([1, 2])).numpy()
-  assert (g >= 0).all()
-  # Gamma(alpha, 1): mean alpha, variance alpha.
-  np.testing.assert_allclose(g.mean(), alpha, rtol=0.02)
-  np.testing.assert_allclose(g.var(), alpha, rtol=0.05)
-
-
-# --------------------------------------------------------------------------
 # Acting: the config flag and decide() with either search.
 
 
@@ -378,7 +316,7 @@ def test_decide_compiled_and_reference_agree():
   from pipeline.actors import acting
   from pipeline.actors import model_fns
   net, obs_shape = _network("mlp", seed=3)
-  config = mcts.SearchConfig(num_simulations=10)
+  config = base.SearchConfig(num_simulations=10)
   obs = np.random.default_rng(1).normal(size=(6,) + obs_shape).astype(
       np.float32)
   decisions = {}

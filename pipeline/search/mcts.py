@@ -92,122 +92,16 @@ path nodes, padded with a scratch slot that belongs to no row, so that every
 update is one unconditional fancy-indexed assignment). Per-edge Q values are
 cached when backed up. `_scores` states the float operations in their order.
 
-`visit_policy` and `select_actions` turn visit counts into the acting policy
-(counts ** (1 / T), normalised; T = 0 is the argmax, lowest index on ties).
+The types (SearchConfig, RootOutput, RecurrentOutput, Tree, SearchOutput) and
+the input checks are in base.py; the root priors, the Dirichlet noise and the
+acting helpers (visit_policy, select_actions) in policy.py.
 """
-from typing import Callable, NamedTuple, Optional, Tuple
+from typing import Optional
 
 import numpy as np
 
-UNEXPANDED = -1
-ROOT = 0
-_UNVISITED_Q_MODES = ("parent", "zero", "min")
-
-
-class SearchConfig(NamedTuple):
-  num_simulations: int
-  c1: float = 1.25
-  c2: float = 19652.0
-  discount: float = 0.997
-  dirichlet_alpha: float = 0.25
-  dirichlet_fraction: float = 0.3
-  unvisited_q: str = "parent"  # "parent" | "zero" | "min"
-  # MuZero's KnownBounds: (min, max) the min-max statistics start from.
-  known_bounds: Optional[Tuple[float, float]] = None
-
-
-class RootOutput(NamedTuple):
-  prior_logits: np.ndarray  # [B, A]
-  value: np.ndarray  # [B]
-  embedding: np.ndarray  # [B, ...]
-
-
-class RecurrentOutput(NamedTuple):
-  reward: np.ndarray  # [B]
-  discount: np.ndarray  # [B], 0 at a terminal
-  prior_logits: np.ndarray  # [B, A]
-  value: np.ndarray  # [B]
-
-
-class Tree(NamedTuple):
-  """The search tree of a batch (see the module docstring)."""
-  node_visits: np.ndarray  # [B, N+1] int32
-  value_sum: np.ndarray  # [B, N+1]
-  terminal: np.ndarray  # [B, N+1] bool
-  parents: np.ndarray  # [B, N+1] int32
-  action_from_parent: np.ndarray  # [B, N+1] int32
-  priors: np.ndarray  # [B, N+1, A]
-  children: np.ndarray  # [B, N+1, A] int32
-  child_visits: np.ndarray  # [B, N+1, A] int32
-  child_values: np.ndarray  # [B, N+1, A]
-  rewards: np.ndarray  # [B, N+1, A]
-  discounts: np.ndarray  # [B, N+1, A]
-  embeddings: np.ndarray  # [B, N+1, ...]
-  q_min: np.ndarray  # [B]
-  q_max: np.ndarray  # [B]
-  root_invalid: np.ndarray  # [B, A] bool
-
-
-class SearchOutput(NamedTuple):
-  visit_counts: np.ndarray  # [B, A] int32
-  root_value: np.ndarray  # [B] float32
-  q_values: np.ndarray  # [B, A] float32, 0 where unvisited
-  tree: Tree
-
-
-RecurrentFn = Callable[[np.ndarray, np.ndarray],
-                       Tuple[RecurrentOutput, np.ndarray]]
-
-
-def _check_config(config: SearchConfig) -> None:
-  if int(config.num_simulations) < 1:
-    raise ValueError(
-        f"num_simulations must be >= 1, got {config.num_simulations}")
-  if config.unvisited_q not in _UNVISITED_Q_MODES:
-    raise ValueError(f"unvisited_q must be one of {_UNVISITED_Q_MODES}, "
-                     f"got {config.unvisited_q!r}")
-  if config.known_bounds is not None:
-    lo, hi = config.known_bounds
-    if not lo < hi:
-      raise ValueError(f"known_bounds must be (min, max) with min < max, "
-                       f"got {config.known_bounds}")
-
-
-def _softmax(logits: np.ndarray, valid: Optional[np.ndarray] = None):
-  """Softmax over the last axis in float64; invalid entries get exactly 0."""
-  x = np.asarray(logits, dtype=np.float64)
-  if valid is not None:
-    x = np.where(valid, x, -np.inf)
-  x = x - x.max(axis=-1, keepdims=True)
-  e = np.exp(x)
-  return e / e.sum(axis=-1, keepdims=True)
-
-
-def dirichlet_noise(rng: np.random.Generator, alpha: float,
-                    valid: np.ndarray) -> np.ndarray:
-  """One Dir(alpha) draw per row over the row's valid actions ([B, A])."""
-  g = rng.gamma(alpha, 1.0, size=valid.shape) * valid
-  total = g.sum(axis=-1, keepdims=True)
-  # All-zero draws (possible in floating point for tiny alpha): uniform.
-  uniform = valid / valid.sum(axis=-1, keepdims=True)
-  return np.where(total > 0, g / np.where(total > 0, total, 1.0), uniform)
-
-
-def root_priors(prior_logits: np.ndarray, invalid_actions: np.ndarray,
-                config: SearchConfig, add_noise: bool,
-                rng: Optional[np.random.Generator],
-                noise: Optional[np.ndarray] = None) -> np.ndarray:
-  """The root's prior probabilities [B, A] (masked, noised when asked)."""
-  valid = ~invalid_actions
-  p = _softmax(prior_logits, valid)
-  if add_noise:
-    if noise is None:
-      noise = dirichlet_noise(rng, config.dirichlet_alpha, valid)
-    f = config.dirichlet_fraction
-    p = (1.0 - f) * p + f * np.asarray(noise, dtype=np.float64)
-    p = np.where(valid, p, 0.0)
-    p = p / p.sum(axis=-1, keepdims=True)
-  return p
+from pipeline.search import base
+from pipeline.search import policy
 
 
 def _scores(config, visits, value_sum, priors, edge_q, unvisited,
@@ -259,8 +153,8 @@ def _argmax(x: np.ndarray) -> np.ndarray:
   return best
 
 
-def puct_scores(tree: Tree, nodes: np.ndarray,
-                config: SearchConfig) -> np.ndarray:
+def puct_scores(tree: base.Tree, nodes: np.ndarray,
+                config: base.SearchConfig) -> np.ndarray:
   """pUCT scores [B, A] of node `nodes[b]` of each row b of `tree`.
 
   Exactly what the search uses to select an action (invalid root actions are
@@ -278,29 +172,17 @@ def puct_scores(tree: Tree, nodes: np.ndarray,
   score = _scores(config, at(tree.node_visits), at(tree.value_sum),
                   at(tree.priors), edge_q, (n_a == 0).astype(np.float64),
                   1.0 + n_a, tree.q_min, tree.q_max)[:, 0]
-  return np.where((nodes == ROOT)[:, None] & tree.root_invalid, -np.inf, score)
+  return np.where((nodes == base.ROOT)[:, None] & tree.root_invalid, -np.inf,
+                  score)
 
 
-def check_invalid_actions(invalid_actions, batch: int, num_actions: int) -> np.ndarray:
-  """The mask as bool [B, A] (all False when None); every row needs a valid action."""
-  if invalid_actions is None:
-    return np.zeros((batch, num_actions), dtype=bool)
-  invalid = np.asarray(invalid_actions, dtype=bool)
-  if invalid.shape != (batch, num_actions):
-    raise ValueError(f"invalid_actions must be {(batch, num_actions)}, got {invalid.shape}")
-  if invalid.all(axis=1).any():
-    rows = np.flatnonzero(invalid.all(axis=1)).tolist()
-    raise ValueError(f"rows {rows} have no valid action")
-  return invalid
-
-
-def search(root: RootOutput,
-           recurrent_fn: RecurrentFn,
-           config: SearchConfig,
+def search(root: base.RootOutput,
+           recurrent_fn: base.RecurrentFn,
+           config: base.SearchConfig,
            rng: Optional[np.random.Generator],
            add_noise: bool,
            invalid_actions: Optional[np.ndarray] = None,
-           noise: Optional[np.ndarray] = None) -> SearchOutput:
+           noise: Optional[np.ndarray] = None) -> base.SearchOutput:
   """Runs config.num_simulations simulations of MCTS for each batch row.
 
   Args:
@@ -316,7 +198,7 @@ def search(root: RootOutput,
   Returns:
     SearchOutput (see the module docstring).
   """
-  _check_config(config)
+  base.check_config(config)
   logits = np.asarray(root.prior_logits)
   if logits.ndim != 2:
     raise ValueError(f"root.prior_logits must be [B, A], got {logits.shape}")
@@ -327,7 +209,7 @@ def search(root: RootOutput,
     raise ValueError(
         f"root value {root_value.shape} / embedding {root_emb.shape} do not "
         f"match the batch of prior_logits {logits.shape}")
-  invalid = check_invalid_actions(invalid_actions, bsz, num_actions)
+  invalid = base.check_invalid_actions(invalid_actions, bsz, num_actions)
   if noise is not None:
     if not add_noise:
       raise ValueError("noise was given but add_noise is False")
@@ -359,10 +241,10 @@ def search(root: RootOutput,
   visits_f, visits = alloc(0, np.int32)
   value_sum_f, value_sum = alloc(0.0, f64)
   terminal_f, terminal = alloc(False, bool)
-  parents_f, parents = alloc(UNEXPANDED, np.int32)
-  action_from_parent_f, action_from_parent = alloc(UNEXPANDED, np.int32)
+  parents_f, parents = alloc(base.UNEXPANDED, np.int32)
+  action_from_parent_f, action_from_parent = alloc(base.UNEXPANDED, np.int32)
   priors_f, priors = alloc(0.0, f64, (a,))
-  children_f, children = alloc(UNEXPANDED, np.int32, (a,))
+  children_f, children = alloc(base.UNEXPANDED, np.int32, (a,))
   child_visits_f, child_visits = alloc(0, np.int32, (a,))
   child_values_f, child_values = alloc(0.0, f64, (a,))
   rewards_f, rewards = alloc(0.0, f64, (a,))
@@ -403,11 +285,11 @@ def search(root: RootOutput,
   rows = np.arange(bsz)
   root_f = rows.astype(np.int64) * m  # flat index of each row's root
   edge_base = (root_f[:, None] + np.arange(m)) * a  # [B, M] flat edge of a=0
-  visits[:, ROOT] = 1
-  value_sum[:, ROOT] = root_value
-  priors[:, ROOT] = root_priors(logits, invalid, config, add_noise, rng,
-                                noise)
-  embeddings[:, ROOT] = root_emb
+  visits[:, base.ROOT] = 1
+  value_sum[:, base.ROOT] = root_value
+  priors[:, base.ROOT] = policy.root_priors(logits, invalid, config,
+                                            add_noise, rng, noise)
+  embeddings[:, base.ROOT] = root_emb
   discount = float(config.discount)
 
   for sim in range(num_sims):
@@ -420,7 +302,7 @@ def search(root: RootOutput,
                     edge_q[:, :s], unvisited[:, :s], visits_plus_one[:, :s],
                     q_min, q_max)
     if invalid_actions is not None:
-      score[:, ROOT] = np.where(invalid, -np.inf, score[:, ROOT])
+      score[:, base.ROOT] = np.where(invalid, -np.inf, score[:, base.ROOT])
     best = _argmax(score)  # lowest index on ties
     best_action[:, :s] = best
     next_node[:, :s] = edge_next_e[edge_base[:, :s] + best]
@@ -445,7 +327,7 @@ def search(root: RootOutput,
     out_discount = np.asarray(out.discount, dtype=f64).reshape(bsz)
     is_terminal = out_discount == 0.0
     embeddings_f[new] = np.asarray(next_emb)
-    priors_f[new] = _softmax(out.prior_logits)
+    priors_f[new] = policy.softmax(out.prior_logits)
     terminal_f[new] = is_terminal
     parents_f[new] = last - root_f
     action_from_parent_f[new] = action
@@ -488,7 +370,7 @@ def search(root: RootOutput,
     q_min = np.minimum(q_min, np.where(valid, q, np.inf).min(axis=1))
     q_max = np.maximum(q_max, np.where(valid, q, -np.inf).max(axis=1))
 
-  tree = Tree(
+  tree = base.Tree(
       node_visits=visits,
       value_sum=value_sum,
       terminal=terminal,
@@ -504,68 +386,14 @@ def search(root: RootOutput,
       q_min=q_min,
       q_max=q_max,
       root_invalid=invalid)
-  root_n = child_visits[:, ROOT]
+  root_n = child_visits[:, base.ROOT]
   root_q = np.where(
       root_n > 0,
-      rewards[:, ROOT] + discounts[:, ROOT] * child_values[:, ROOT], 0.0)
-  return SearchOutput(
+      rewards[:, base.ROOT] + discounts[:, base.ROOT] *
+      child_values[:, base.ROOT], 0.0)
+  return base.SearchOutput(
       visit_counts=root_n.copy(),
-      root_value=(value_sum[:, ROOT] / visits[:, ROOT]).astype(np.float32),
+      root_value=(value_sum[:, base.ROOT] /
+                  visits[:, base.ROOT]).astype(np.float32),
       q_values=root_q.astype(np.float32),
       tree=tree)
-
-
-def visit_policy(visit_counts: np.ndarray, temperature: float) -> np.ndarray:
-  """Acting policy [B, A] from visit counts: counts ** (1 / T), normalised.
-
-  temperature 0 gives the one-hot of the most visited action (lowest index on
-  ties). A row without visits gives the uniform policy.
-  """
-  counts = np.asarray(visit_counts, dtype=np.float64)
-  if counts.ndim != 2:
-    raise ValueError(f"visit_counts must be [B, A], got {counts.shape}")
-  if temperature < 0:
-    raise ValueError(f"temperature must be >= 0, got {temperature}")
-  if temperature == 0:
-    return np.eye(counts.shape[1])[counts.argmax(axis=1)]
-  top = counts.max(axis=1, keepdims=True)
-  # Scale by the max before the power so large counts / small T don't overflow.
-  w = (counts / np.where(top > 0, top, 1.0)) ** (1.0 / temperature)
-  total = w.sum(axis=1, keepdims=True)
-  uniform = np.full_like(w, 1.0 / w.shape[1])
-  return np.where(total > 0, w / np.where(total > 0, total, 1.0), uniform)
-
-
-def select_actions(visit_counts: np.ndarray, temperature: float,
-                   rng: np.random.Generator,
-                   invalid_actions: Optional[np.ndarray] = None) -> np.ndarray:
-  """Samples one action per row from visit_policy (argmax when T = 0).
-
-  Invalid actions are never returned (when a row's policy has no mass on a
-  valid action, it falls back to uniform over the valid actions).
-  """
-  counts = np.asarray(visit_counts)
-  bsz, num_actions = counts.shape
-  if invalid_actions is not None:
-    invalid = np.asarray(invalid_actions, dtype=bool)
-    if invalid.all(axis=1).any():
-      raise ValueError("a row of invalid_actions has no valid action")
-    counts = np.where(invalid, 0, counts)
-  else:
-    invalid = np.zeros((bsz, num_actions), dtype=bool)
-  if temperature == 0:
-    score = np.where(invalid, -1.0, counts.astype(np.float64))
-    return score.argmax(axis=1).astype(np.int64)
-  policy = np.where(invalid, 0.0, visit_policy(counts, temperature))
-  total = policy.sum(axis=1, keepdims=True)
-  valid_uniform = (~invalid) / (~invalid).sum(axis=1, keepdims=True)
-  policy = np.where(total > 0, policy / np.where(total > 0, total, 1.0),
-                    valid_uniform)
-  cdf = np.cumsum(policy, axis=1)
-  u = rng.random(bsz)[:, None] * cdf[:, -1:]
-  above = cdf > u
-  # First action whose cdf exceeds u; if rounding leaves none, the last
-  # action with positive probability.
-  last_positive = num_actions - 1 - (policy[:, ::-1] > 0).argmax(axis=1)
-  return np.where(above.any(axis=1), above.argmax(axis=1),
-                  last_positive).astype(np.int64)

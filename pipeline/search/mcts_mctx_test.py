@@ -27,6 +27,7 @@ import functools
 import numpy as np
 import pytest
 
+from pipeline.search import base
 from pipeline.search import mcts
 from pipeline.search import toy_models
 
@@ -77,7 +78,7 @@ def test_visit_counts_match_mctx(seed):
   states = rng.integers(0, model.num_states, bsz)
   invalid = rng.random((bsz, num_actions)) < 0.25
   invalid[np.arange(bsz), rng.integers(0, num_actions, bsz)] = False
-  config = mcts.SearchConfig(num_simulations=num_sims, discount=GAMMA,
+  config = base.SearchConfig(num_simulations=num_sims, discount=GAMMA,
                              unvisited_q="min", known_bounds=(0.0, 1.0))
   ours = mcts.search(model.root(states), model.recurrent_fn, config, None,
                      add_noise=False, invalid_actions=invalid)

@@ -3,17 +3,19 @@
 Oracles: hand-computed pUCT numbers on a hand-built tree; exhaustive search
 on tiny tree MDPs; a scalar, node-object MCTS written here from the documented
 semantics (MuZero-pseudocode style, one row at a time); batch-of-1 searches.
-mctx is compared in mcts_mctx_test.py.
+mctx is compared in mcts_mctx_test.py; the noise and acting helpers
+(policy.py) are tested in policy_test.py.
 """
 import math
 
 import numpy as np
 import pytest
 
+from pipeline.search import base
 from pipeline.search import mcts
 from pipeline.search import toy_models
 
-C_DEFAULT = mcts.SearchConfig(num_simulations=1)
+C_DEFAULT = base.SearchConfig(num_simulations=1)
 
 
 # --------------------------------------------------------------------------
@@ -53,7 +55,7 @@ def _hand_tree(q_min, q_max, root_invalid=None):
   t["child_values"][0, 0, :2] = [2.0, 3.0]
   t["rewards"][0, 0, :2] = [1.0, 0.0]
   t["discounts"][0, 0, :2] = [0.5, 0.5]
-  return mcts.Tree(**t)
+  return base.Tree(**t)
 
 
 # c(N = 4) = sqrt(4) * (1.25 + ln((4 + 19652 + 1) / 19652))
@@ -219,7 +221,7 @@ def test_matches_scalar_search(case):
       seed=case, num_states=int(rng.integers(4, 40)), num_actions=num_actions,
       reward_scale=float(rng.choice([0.1, 1.0])),
       terminal_prob=float(rng.choice([0.0, 0.2])))
-  config = mcts.SearchConfig(
+  config = base.SearchConfig(
       num_simulations=int(rng.integers(1, 40)) if case else 1,
       discount=float(rng.choice([0.9, 0.997, 1.0])),
       unvisited_q=["parent", "zero", "min"][case % 3],
@@ -270,7 +272,7 @@ def test_most_visited_is_best_by_exhaustive_search():
     if not rows:
       continue
     root, fn = toy_models.tree_mdp_batch([mdps[i] for i in rows])
-    out = mcts.search(root, fn, mcts.SearchConfig(num_simulations=300),
+    out = mcts.search(root, fn, base.SearchConfig(num_simulations=300),
                       rng=None, add_noise=False)
     assert (out.visit_counts.sum(axis=1) == 300).all()
     np.testing.assert_array_equal(out.visit_counts.argmax(axis=1),
@@ -297,7 +299,7 @@ def test_trap_mdp_with_misleading_priors():
   mdp = _trap_mdp(logits={0: [0.5, 0.0], 2: [0.5, 0.0], 5: [0.5, 0.0]})
   assert mdp.optimal_values(0.997)[0].argmax() == 1
   root, fn = toy_models.tree_mdp_batch([mdp])
-  out = mcts.search(root, fn, mcts.SearchConfig(num_simulations=400),
+  out = mcts.search(root, fn, base.SearchConfig(num_simulations=400),
                     rng=None, add_noise=False)
   assert out.visit_counts[0].argmax() == 1
   np.testing.assert_allclose(out.q_values[0, 0], 1.0)  # r = 1, then nothing
@@ -311,7 +313,7 @@ def test_terminal_child_value_does_not_count():
       {0: {0: (0.5, 1), 1: (1.0, 2)}, 2: {0: (0.0, 3), 1: (0.0, 4)}},
       2, values={1: 100.0}, logits={0: [2.0, 0.0]})
   root, fn = toy_models.tree_mdp_batch([mdp])
-  out = mcts.search(root, fn, mcts.SearchConfig(num_simulations=30),
+  out = mcts.search(root, fn, base.SearchConfig(num_simulations=30),
                     rng=None, add_noise=False)
   tree = out.tree
   assert out.visit_counts[0, 0] >= 1
@@ -334,7 +336,7 @@ def test_revisiting_a_terminal_backs_up_its_reward_only():
   mdp = toy_models.TreeMDP({0: {0: (0.2, 1), 1: (0.7, 2)}}, 2,
                            values={1: 50.0, 2: -50.0})
   root, fn = toy_models.tree_mdp_batch([mdp])
-  out = mcts.search(root, fn, mcts.SearchConfig(num_simulations=20),
+  out = mcts.search(root, fn, base.SearchConfig(num_simulations=20),
                     rng=None, add_noise=False)
   np.testing.assert_allclose(out.q_values[0], [0.2, 0.7], rtol=1e-6)
   assert out.visit_counts[0].sum() == 20
@@ -354,18 +356,13 @@ def test_invalid_actions_never_visited():
                            logits={0: [0.0, 5.0, 0.0]})
   root, fn = toy_models.tree_mdp_batch([mdp, mdp])
   invalid = np.array([[False, True, False], [False, False, False]])
-  out = mcts.search(root, fn, mcts.SearchConfig(num_simulations=25),
+  out = mcts.search(root, fn, base.SearchConfig(num_simulations=25),
                     rng=np.random.default_rng(0), add_noise=True,
                     invalid_actions=invalid)
   assert out.visit_counts[0, 1] == 0
   assert out.tree.priors[0, 0, 1] == 0.0
   assert out.visit_counts[0].sum() == 25
   assert out.visit_counts[1].argmax() == 1
-  rng = np.random.default_rng(1)
-  for temperature in (0.0, 1.0, 5.0):
-    actions = mcts.select_actions(np.ones((200, 3), int), temperature, rng,
-                                  np.tile(invalid[:1], (200, 1)))
-    assert not (actions == 1).any()
 
 
 def test_no_valid_action_is_an_error():
@@ -378,7 +375,7 @@ def test_no_valid_action_is_an_error():
 def test_noise_only_with_add_noise():
   model = toy_models.TableModel(3, num_actions=4)
   root = model.root(np.arange(5))
-  config = mcts.SearchConfig(num_simulations=4)
+  config = base.SearchConfig(num_simulations=4)
   expected = np.exp(root.prior_logits.astype(np.float64))
   expected /= expected.sum(axis=1, keepdims=True)
   out = mcts.search(root, model.recurrent_fn, config,
@@ -412,17 +409,6 @@ def test_noise_only_with_add_noise():
                 noise=noise)
 
 
-def test_dirichlet_noise_statistics():
-  valid = np.ones((20000, 3), bool)
-  valid[:, 2] = False
-  eta = mcts.dirichlet_noise(np.random.default_rng(0), 0.25, valid)
-  assert (eta[:, 2] == 0).all()
-  np.testing.assert_allclose(eta.sum(axis=1), 1.0)
-  # Dir(0.25, 0.25): mean 1/2, variance 1/2 * 1/2 / (0.5 + 1) = 1/6.
-  np.testing.assert_allclose(eta[:, 0].mean(), 0.5, atol=0.01)
-  np.testing.assert_allclose(eta[:, 0].var(), 1 / 6, atol=0.01)
-
-
 @pytest.mark.parametrize("mode", ["parent", "zero", "min"])
 def test_batch_rows_equal_single_row_searches(mode):
   rng = np.random.default_rng(5)
@@ -433,7 +419,7 @@ def test_batch_rows_equal_single_row_searches(mode):
   invalid = np.zeros((bsz, 3), bool)
   invalid[2, 0] = invalid[4, 2] = True
   noise = rng.dirichlet([0.3] * 3, bsz)
-  config = mcts.SearchConfig(num_simulations=30, unvisited_q=mode)
+  config = base.SearchConfig(num_simulations=30, unvisited_q=mode)
   calls = []
 
   def counting_fn(embedding, action):
@@ -443,7 +429,7 @@ def test_batch_rows_equal_single_row_searches(mode):
   out = mcts.search(root, counting_fn, config, None, True, invalid, noise)
   assert calls == [(bsz,)] * 30  # one batched call per simulation
   for b in range(bsz):
-    row = mcts.RootOutput(*(x[b:b + 1] for x in root))
+    row = base.RootOutput(*(x[b:b + 1] for x in root))
     one = mcts.search(row, model.recurrent_fn, config, None, True,
                       invalid[b:b + 1], noise[b:b + 1])
     np.testing.assert_array_equal(out.visit_counts[b], one.visit_counts[0])
@@ -457,7 +443,7 @@ def test_tree_invariants():
   model = toy_models.TableModel(seed=4, num_states=30, num_actions=4,
                                 terminal_prob=0.15)
   root = model.root(rng.integers(0, 30, 6))
-  config = mcts.SearchConfig(num_simulations=40)
+  config = base.SearchConfig(num_simulations=40)
   out = mcts.search(root, model.recurrent_fn, config, rng, True)
   t = out.tree
   for b in range(6):
@@ -493,32 +479,3 @@ def test_bad_config():
   with pytest.raises(ValueError, match="num_simulations"):
     mcts.search(model.root([0]), model.recurrent_fn,
                 C_DEFAULT._replace(num_simulations=0), None, False)
-
-
-# --------------------------------------------------------------------------
-# Acting from visit counts.
-
-
-def test_visit_policy():
-  counts = np.array([[1, 3, 0, 3], [0, 0, 5, 1]])
-  np.testing.assert_array_equal(mcts.visit_policy(counts, 0.0),
-                                [[0, 1, 0, 0], [0, 0, 1, 0]])
-  np.testing.assert_allclose(mcts.visit_policy(counts, 1.0),
-                             [[1 / 7, 3 / 7, 0, 3 / 7], [0, 0, 5 / 6, 1 / 6]])
-  np.testing.assert_allclose(mcts.visit_policy(counts, 0.5),
-                             [[1 / 19, 9 / 19, 0, 9 / 19],
-                              [0, 0, 25 / 26, 1 / 26]])
-  # Huge counts and a tiny temperature do not overflow.
-  p = mcts.visit_policy(np.array([[10 ** 6, 10 ** 6 - 1]]), 0.001)
-  assert np.isfinite(p).all() and p[0, 0] > 0.5
-
-
-def test_select_actions_frequencies():
-  rng = np.random.default_rng(0)
-  counts = np.tile([[1, 3, 0, 4]], (40000, 1))
-  actions = mcts.select_actions(counts, 1.0, rng)
-  freq = np.bincount(actions, minlength=4) / len(actions)
-  np.testing.assert_allclose(freq, [1 / 8, 3 / 8, 0, 4 / 8], atol=0.01)
-  assert (mcts.select_actions(counts[:3], 0.0, rng) == 3).all()
-  # Temperature 0 breaks ties by the lowest index.
-  assert (mcts.select_actions(np.array([[2, 5, 5]]), 0.0, rng) == [1]).all()

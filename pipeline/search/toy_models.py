@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from pipeline.search import mcts
+from pipeline.search import base
 
 
 class TableModel:
@@ -42,15 +42,15 @@ class TableModel:
     self.logits = (rng.normal(size=(num_states, num_actions)) *
                    logit_scale).astype(f32)
 
-  def root(self, states: np.ndarray) -> mcts.RootOutput:
+  def root(self, states: np.ndarray) -> base.RootOutput:
     states = np.asarray(states, dtype=np.int64)
-    return mcts.RootOutput(self.logits[states], self.value[states], states)
+    return base.RootOutput(self.logits[states], self.value[states], states)
 
   def recurrent_fn(self, embedding, action):
     s = np.asarray(embedding, dtype=np.int64)
     a = np.asarray(action, dtype=np.int64)
     nxt = self.next_state[s, a]
-    return mcts.RecurrentOutput(
+    return base.RecurrentOutput(
         reward=self.reward[s, a], discount=self.discount[s, a],
         prior_logits=self.logits[nxt], value=self.value[nxt]), nxt
 
@@ -110,7 +110,7 @@ class TreeMDP:
 def tree_mdp_batch(mdps: List[TreeMDP]):
   """(RootOutput, recurrent_fn) for one TreeMDP per batch row, roots = 0."""
   states = np.zeros(len(mdps), dtype=np.int64)
-  root = mcts.RootOutput(
+  root = base.RootOutput(
       np.stack([m.logits_of(0) for m in mdps]),
       np.array([m.value_of(0) for m in mdps]), states)
 
@@ -119,7 +119,7 @@ def tree_mdp_batch(mdps: List[TreeMDP]):
     assert action.dtype == np.int32, action.dtype
     out = [m.step(int(s), int(a)) for m, s, a in zip(mdps, embedding, action)]
     nxt = np.array([o[2] for o in out], dtype=np.int64)
-    return mcts.RecurrentOutput(
+    return base.RecurrentOutput(
         reward=np.array([o[0] for o in out]),
         discount=np.array([o[1] for o in out]),
         prior_logits=np.stack([m.logits_of(s) for m, s in zip(mdps, nxt)]),

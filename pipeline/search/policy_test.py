@@ -1,0 +1,53 @@
+"""Tests of the numpy root-noise and acting helpers (policy.py)."""
+import numpy as np
+
+from pipeline.search import policy
+
+
+def test_dirichlet_noise_statistics():
+  valid = np.ones((20000, 3), bool)
+  valid[:, 2] = False
+  eta = policy.dirichlet_noise(np.random.default_rng(0), 0.25, valid)
+  assert (eta[:, 2] == 0).all()
+  np.testing.assert_allclose(eta.sum(axis=1), 1.0)
+  # Dir(0.25, 0.25): mean 1/2, variance 1/2 * 1/2 / (0.5 + 1) = 1/6.
+  np.testing.assert_allclose(eta[:, 0].mean(), 0.5, atol=0.01)
+  np.testing.assert_allclose(eta[:, 0].var(), 1 / 6, atol=0.01)
+
+
+# --------------------------------------------------------------------------
+# Acting from visit counts.
+
+
+def test_visit_policy():
+  counts = np.array([[1, 3, 0, 3], [0, 0, 5, 1]])
+  np.testing.assert_array_equal(policy.visit_policy(counts, 0.0),
+                                [[0, 1, 0, 0], [0, 0, 1, 0]])
+  np.testing.assert_allclose(policy.visit_policy(counts, 1.0),
+                             [[1 / 7, 3 / 7, 0, 3 / 7], [0, 0, 5 / 6, 1 / 6]])
+  np.testing.assert_allclose(policy.visit_policy(counts, 0.5),
+                             [[1 / 19, 9 / 19, 0, 9 / 19],
+                              [0, 0, 25 / 26, 1 / 26]])
+  # Huge counts and a tiny temperature do not overflow.
+  p = policy.visit_policy(np.array([[10 ** 6, 10 ** 6 - 1]]), 0.001)
+  assert np.isfinite(p).all() and p[0, 0] > 0.5
+
+
+def test_select_actions_frequencies():
+  rng = np.random.default_rng(0)
+  counts = np.tile([[1, 3, 0, 4]], (40000, 1))
+  actions = policy.select_actions(counts, 1.0, rng)
+  freq = np.bincount(actions, minlength=4) / len(actions)
+  np.testing.assert_allclose(freq, [1 / 8, 3 / 8, 0, 4 / 8], atol=0.01)
+  assert (policy.select_actions(counts[:3], 0.0, rng) == 3).all()
+  # Temperature 0 breaks ties by the lowest index.
+  assert (policy.select_actions(np.array([[2, 5, 5]]), 0.0, rng) == [1]).all()
+
+
+def test_select_actions_never_invalid():
+  invalid = np.array([[False, True, False]])
+  rng = np.random.default_rng(1)
+  for temperature in (0.0, 1.0, 5.0):
+    actions = policy.select_actions(np.ones((200, 3), int), temperature, rng,
+                                    np.tile(invalid, (200, 1)))
+    assert not (actions == 1).any()
