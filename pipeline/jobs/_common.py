@@ -100,6 +100,26 @@ def replay_signature(config):
                             config.replay.sequence_length)
 
 
+def define_reverb_client_flags():
+  """--replay_address and --connect_timeout, for a stage that talks to a Reverb server."""
+  return (flags.DEFINE_string("replay_address", "localhost:8000", "Reverb server address."),
+          flags.DEFINE_integer("connect_timeout", 30, "Seconds to wait for Reverb."))
+
+
+def define_child_flag():
+  return flags.DEFINE_bool("child", False, "Started by the pipeline: die with the parent.")
+
+
+def start_worker(child: bool):
+  """(config, workdir) for an actor or reanalyse process; a child of the pipeline
+  stage dies with its parent and uses the parent's already prepared workdir."""
+  if child:
+    die_with_parent()
+  setup_tf()
+  config = load_config()
+  return config, (WORKDIR.value if child else prepare_workdir(config))
+
+
 def connect(address: str, timeout_seconds: int = 30) -> reverb.Client:
   """A Reverb client, after checking the server answers within the timeout."""
   client = reverb.Client(address)

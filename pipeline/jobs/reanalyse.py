@@ -16,22 +16,17 @@ from pipeline.errors import PipelineError, run_job
 from pipeline.jobs import _common
 from pipeline.replay.tables import REANALYSED
 
-ADDRESS = flags.DEFINE_string("replay_address", "localhost:8000", "Reverb server address.")
+ADDRESS, CONNECT_TIMEOUT = _common.define_reverb_client_flags()
 WORKER_ID = flags.DEFINE_integer("worker_id", 0, "This worker's id (seeds, summaries).")
-CONNECT_TIMEOUT = flags.DEFINE_integer("connect_timeout", 30, "Seconds to wait for Reverb.")
-CHILD = flags.DEFINE_bool("child", False, "Started by the pipeline: die with the parent.")
+CHILD = _common.define_child_flag()
 
 
 def main(argv):
   del argv
-  if CHILD.value:
-    _common.die_with_parent()
-  _common.setup_tf()
-  config = _common.load_config()
+  config, workdir = _common.start_worker(CHILD.value)
   if not config.reanalyse.enabled:
     raise PipelineError("config.reanalyse.enabled is False: there is nothing to reanalyse "
                         "(set --config.reanalyse.enabled=True on every stage)")
-  workdir = _common.prepare_workdir(config) if not CHILD.value else _common.WORKDIR.value
   stop = _common.StopFlag()
   client = _common.connect(ADDRESS.value, CONNECT_TIMEOUT.value)
   if REANALYSED not in client.server_info():

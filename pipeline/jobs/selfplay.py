@@ -14,19 +14,14 @@ from pipeline.actors.selfplay import SelfPlayActor
 from pipeline.errors import run_job
 from pipeline.jobs import _common
 
-ADDRESS = flags.DEFINE_string("replay_address", "localhost:8000", "Reverb server address.")
+ADDRESS, CONNECT_TIMEOUT = _common.define_reverb_client_flags()
 ACTOR_ID = flags.DEFINE_integer("actor_id", 0, "This actor's id (seeds, record shards).")
-CONNECT_TIMEOUT = flags.DEFINE_integer("connect_timeout", 30, "Seconds to wait for Reverb.")
-CHILD = flags.DEFINE_bool("child", False, "Started by the pipeline: die with the parent.")
+CHILD = _common.define_child_flag()
 
 
 def main(argv):
   del argv
-  if CHILD.value:
-    _common.die_with_parent()
-  _common.setup_tf()
-  config = _common.load_config()
-  workdir = _common.prepare_workdir(config) if not CHILD.value else _common.WORKDIR.value
+  config, workdir = _common.start_worker(CHILD.value)
   stop = _common.StopFlag()
   client = _common.connect(ADDRESS.value, CONNECT_TIMEOUT.value)
   actor = SelfPlayActor(config, ACTOR_ID.value, client, records.run_records_dir(workdir))

@@ -14,8 +14,7 @@ from pipeline.jobs import _common
 from pipeline.learner.learner import Learner
 from pipeline.replay.dataset import learner_dataset
 
-ADDRESS = flags.DEFINE_string("replay_address", "localhost:8000", "Reverb server address.")
-CONNECT_TIMEOUT = flags.DEFINE_integer("connect_timeout", 30, "Seconds to wait for Reverb.")
+ADDRESS, CONNECT_TIMEOUT = _common.define_reverb_client_flags()
 
 
 def log_metrics(metrics):
