@@ -94,7 +94,19 @@ def base_config() -> ml_collections.ConfigDict:
   c.learner.publish_every = 10       # learner steps between publishes
   c.learner.checkpoint_every_seconds = 60.0
   c.learner.keep_checkpoints = 3     # newest checkpoints kept (0: all, for the analyses)
-  c.learner.max_grad_norm = 5.0
+  c.learner.max_grad_norm = 5.0       # global-norm clipping (not in the PVE paper); 0: none
+  # Unroll starts per sampled sequence (pipeline/learner/batch.py): "random"
+  # (one, uniform over its real steps), "all" (every real step once over the
+  # stream of items), or "auto": "all" with a queue (each item used once, the
+  # paper's setting), "random" with prioritised replay.
+  c.learner.unroll_starts = "auto"
+  # The bootstrap values of the TD(lambda) targets: "search" (the root values
+  # stored with the sequence, MuZero and the PVE paper) or "target" (the target
+  # network's value of each stored observation, recomputed every step, as
+  # MuZero Reanalyse). With "search" and reanalyse off the target network is inert.
+  c.learner.value_bootstrap = "search"
+  # XLA-compile the loss and gradients (measured per config: BENCHMARKS.md).
+  c.learner.jit_compile = False
 
   c.past_policies = ml_collections.ConfigDict()
   c.past_policies.enabled = False
@@ -148,6 +160,9 @@ _CHOICES = {
     "replay.kind": ("prioritised", "queue"),
     "search.unvisited_q": ("parent", "zero", "min"),
     "search.implementation": ("compiled", "reference"),
+    "learner.unroll_starts": ("auto", "random", "all"),
+    "learner.value_bootstrap": ("search", "target"),
+    "learner.jit_compile": (True, False),
 }
 _POSITIVE = (
     "network.latent_size", "network.value_support", "network.reward_support",
@@ -158,7 +173,7 @@ _POSITIVE = (
     "past_policies.interval", "past_policies.size", "scoring.final_episodes",
     "env.action_repeat", "env.frame_stack", "network.channels",
 )
-_NON_NEGATIVE = ("env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
+_NON_NEGATIVE = ("learner.max_grad_norm", "env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
                  "actors.env_workers", "network.num_blocks")
 _UNIT = ("discount", "learner.td_lambda", "learner.target_update_rate",
          "learner.search_update_rate", "search.dirichlet_fraction",
@@ -221,6 +236,14 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
         f"config.replay.sequence_overlap={r.sequence_overlap!r}; must be in "
         f"[unroll_steps={k}, sequence_length={r.sequence_length}) so every step can start an unroll")
   return config
+
+
+def unroll_start_rule(config) -> str:
+  """"random" or "all": config.learner.unroll_starts with "auto" resolved."""
+  rule = config.learner.unroll_starts
+  if rule == "auto":
+    return "all" if config.replay.kind == "queue" else "random"
+  return rule
 
 
 def reanalysed_batch_size(config) -> int:

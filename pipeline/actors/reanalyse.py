@@ -38,11 +38,10 @@ def reanalyse_sequences(seq: Dict[str, np.ndarray], search: SearchFn) -> Dict[st
 
   search(observations [N L, *obs]) -> (visit distribution [N L, A], root value [N L]).
   On real steps (mask 1) the policy becomes the new visit distribution and the
-  value the new root value, except on an episode's last step: there the value
-  stays 0 after a termination (the previous step's discount is 0) and is the
-  new root value after a truncation (the learner bootstraps from it); a last
-  step that opens the sequence keeps its stored value (its cause is not in
-  the item). Padding (mask 0) is left as stored.
+  value the new root value, except on an episode's last step after a
+  termination (its stored discount is 0): there the value stays 0. After a
+  truncation (discount 1) it is the new root value (the learner bootstraps
+  from it). Padding (mask 0) is left as stored.
   """
   n, length = seq["mask"].shape
   obs = seq["observation"].reshape((n * length,) + seq["observation"].shape[2:])
@@ -50,15 +49,11 @@ def reanalyse_sequences(seq: Dict[str, np.ndarray], search: SearchFn) -> Dict[st
   policy = policy.reshape(n, length, -1).astype(np.float32)
   value = value.reshape(n, length).astype(np.float32)
   real = seq["mask"] > 0
-  last = seq["last"] > 0
-  prev_discount = np.concatenate([np.ones((n, 1), np.float32), seq["discount"][:, :-1]], axis=1)
-  opens = np.zeros_like(last)
-  opens[:, 0] = True
-  new_value = np.where(last & (prev_discount == 0), 0.0, value)
-  keep_value = ~real | (last & opens)
+  terminated = (seq["last"] > 0) & (seq["discount"] == 0)
+  new_value = np.where(terminated, 0.0, value)
   out = dict(seq)
   out["policy"] = np.where(real[..., None], policy, seq["policy"]).astype(np.float32)
-  out["value"] = np.where(keep_value, seq["value"], new_value).astype(np.float32)
+  out["value"] = np.where(real, new_value, seq["value"]).astype(np.float32)
   return out
 
 

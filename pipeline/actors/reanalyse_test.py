@@ -31,8 +31,9 @@ def _sequences():
       "action": np.zeros((2, 5), np.int32),
       "reward": np.ones((2, 5), np.float32),
       # seq 0: terminates after step 2 (last at 3), then padding at 4.
-      # seq 1: opens on a last step (0), then a new episode truncated at 4.
-      "discount": np.array([[1, 1, 0, 0, 0], [0, 1, 1, 1, 0]], np.float32),
+      # seq 1: opens on a truncated episode's last step (0), then a new
+      # episode truncated at 4 (a last step's discount: 0 terminated, 1 truncated).
+      "discount": np.array([[1, 1, 0, 0, 0], [1, 1, 1, 1, 1]], np.float32),
       "policy": np.full((2, 5, A), 0.5, np.float32),
       "behaviour": np.full((2, 5), 0.5, np.float32),
       "value": np.array([[1, 2, 3, 0, 0], [7, 6, 5, 4, 9]], np.float32),
@@ -44,9 +45,9 @@ def _sequences():
 def test_new_targets_on_real_steps_and_the_episode_end_rules():
   seq = _sequences()
   out = reanalyse.reanalyse_sequences(seq, _fake_search)
-  # Hand-computed: new value 100 + observation; termination -> 0; padding and a
-  # last step that opens the sequence keep the stored value.
-  np.testing.assert_allclose(out["value"], [[100, 101, 102, 0, 0], [7, 106, 107, 108, 109]])
+  # Hand-computed: new value 100 + observation; termination -> 0; truncated
+  # last steps (also one that opens the sequence) bootstrap; padding keeps its value.
+  np.testing.assert_allclose(out["value"], [[100, 101, 102, 0, 0], [105, 106, 107, 108, 109]])
   fresh = np.array([0.25, 0.75], np.float32)
   for i, t in np.argwhere(seq["mask"] > 0):
     np.testing.assert_allclose(out["policy"][i, t], fresh)

@@ -2,8 +2,11 @@
 
 Each actor polls Reverb's "variables" table for new search parameters, writes
 overlapping sequences to the "replay" table (pipeline/replay/writer.py; also
-to "reanalyse_source" when reanalyse is on) and
-appends every finished episode to its own TFRecord shards.
+to "reanalyse_source" when reanalyse is on) and appends every finished game
+to its own TFRecord shards. A game is what the paper scores: on Atari, where
+a lost life ends a training episode (termination for the value targets), the
+lives of one game (until the env's `game_ended`) make one record with the
+game's return, steps and frames; elsewhere every episode is a game.
 """
 import logging
 import time
@@ -98,17 +101,19 @@ class SelfPlayActor:
       d = acting.decide(self.fns, obs, self.search_config, self.rng, True, temp)
       for i, ts in enumerate(timesteps):
         if ts.last():
-          # The final observation: value 0 after a termination, the search
-          # value after a truncation (the learner bootstraps from it).
+          # The final observation: value 0 and discount 0 after a termination,
+          # the search value and discount 1 after a truncation (the learner
+          # bootstraps from it).
           value = d.root_value[i] if ts.discount > 0 else 0.0
           self.writers[i].append(self._step_record(
-              ts.observation, self.rng.integers(self.num_actions), 0.0, 0.0, d.policy[i],
-              1.0, value, 1.0))
+              ts.observation, self.rng.integers(self.num_actions), 0.0, ts.discount,
+              d.policy[i], 1.0, value, 1.0))
           self.writers[i].end_episode()
-          self.episodes.write(returns[i], int(lengths[i]),
-                              int(lengths[i]) * self.frames_per_step, self.version)
-          recent = (recent + [returns[i]])[-100:]
-          returns[i], lengths[i] = 0.0, 0
+          if getattr(self.envs[i], "game_ended", True):  # Atari: the last life of the game
+            self.episodes.write(returns[i], int(lengths[i]),
+                                int(lengths[i]) * self.frames_per_step, self.version)
+            recent = (recent + [returns[i]])[-100:]
+            returns[i], lengths[i] = 0.0, 0
           timesteps[i] = self.envs[i].reset()
           continue
         nxt = self.envs[i].step(d.actions[i])
@@ -120,7 +125,7 @@ class SelfPlayActor:
         timesteps[i] = nxt
       step += 1
       if time.time() - last_log > log_every_seconds:
-        logging.info("actor %d: %d episodes, %d frames, params v%d, recent return %.1f",
+        logging.info("actor %d: %d games, %d frames, params v%d, recent return %.1f",
                      self.actor_id, self.episodes.next_index, self.episodes.env_frames,
                      self.version, np.mean(recent) if recent else float("nan"))
         last_log = time.time()

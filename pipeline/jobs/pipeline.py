@@ -203,10 +203,14 @@ def main(argv):
     periodic = PeriodicEvaluation(config, workdir, learner, records_dir,
                                   lambda: previous_seconds + time.time() - started)
 
-    def should_stop():
+    last_clock = [0.0]
+
+    def should_stop(step):
       children.check_alive()
-      keep_clock()
-      periodic(int(learner.step.numpy()))
+      if time.time() - last_clock[0] >= 5.0:
+        keep_clock()
+        last_clock[0] = time.time()
+      periodic(step)
       return stop() or periodic.reached
 
     try:

@@ -36,7 +36,8 @@ def main(argv):
   logging.info("learner %s at step %d", "resumed" if learner.restored else "started",
                int(learner.step.numpy()))
   dataset = learner_dataset(ADDRESS.value, config)
-  learner.run(dataset, should_stop=_common.StopFlag(), on_log=log_metrics)
+  stop = _common.StopFlag()
+  learner.run(dataset, should_stop=lambda step: stop(), on_log=log_metrics)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ with the trajectory:
 
   L_pp = w * mean_j sum_k s_k CE(two_hot(vs^j_{s+k}), v_j(latent_k)),
 
-s_k the unroll step scales of the value loss. All stored heads are evaluated
+s_k the unroll step scales of the value loss; an episode's end absorbs as in
+the main value targets (vs = 0 at a final observation after a termination). All stored heads are evaluated
 at once with stacked weights (pipeline/networks/heads.py: one einsum per
 layer). Gradients reach the representation and dynamics only.
 
@@ -56,19 +57,24 @@ class PastPolicies(tf.Module):
     return {"past_policies": self}
 
   def push(self) -> None:
-    """Stores the network's current value and policy heads."""
-    slot = int(self.next_slot.numpy())
+    """Stores the network's current value and policy heads (graph-safe)."""
+    slot = self.next_slot.read_value()
     for stored, live in zip(self.value_weights + self.policy_weights,
                             self.network.value_head.weights + self.network.policy_head.weights):
       # A whole-variable assign (a sliced assign would not reach every mirror
       # of a MirroredVariable under tf.distribute).
-      stored.assign(tf.tensor_scatter_nd_update(stored, [[slot]], live[None]))
+      stored.assign(tf.tensor_scatter_nd_update(stored, [[slot]], tf.convert_to_tensor(live)[None]))
     self.next_slot.assign((slot + 1) % self.size)
     self.count.assign(tf.minimum(self.count + 1, self.size))
 
-  def after_update(self, step: int) -> None:
-    if step % self.interval == 0:
-      self.push()
+  def after_update(self, step: tf.Tensor) -> None:
+    """Inside the compiled step: a snapshot every `interval` learner steps."""
+    tf.cond(tf.equal(tf.cast(step, tf.int64) % self.interval, 0),
+            lambda: self._push_op(), lambda: tf.no_op())
+
+  def _push_op(self):
+    self.push()
+    return tf.no_op()
 
   def chosen_heads(self):
     """(value weights, policy weights, used [m]) of the m heads used this step."""
@@ -102,10 +108,15 @@ class PastPolicies(tf.Module):
     vs = vtrace_returns(values, seq["reward"], self.config.discount * seq["discount"] * valid,
                         pi / tf.maximum(seq["behaviour"], 1e-6), valid[None], lambda_=1.0,
                         clip_rho=pc.clip_rho, clip_c=pc.clip_c)
-    return vs * mask[None]
+    # An episode's final observation absorbs after a termination (its stored
+    # discount is 0) and bootstraps from the stored head's value after a truncation.
+    return vs * (mask * (1.0 - last * (1.0 - seq["discount"])))[None]
 
   def __call__(self, latents, batch, sequences) -> Tuple[tf.Tensor, Dict[str, tf.Tensor]]:
-    """The weighted loss [B] and metrics. latents: K+1 tensors [B, *L] of the unroll."""
+    """The weighted loss [N] of the N = B * S unrolls and metrics.
+
+    latents: K+1 tensors [N, *latent] of the unrolls from batch.start [B, S].
+    """
     obs = sequences["observation"]
     b, length = tf.shape(obs)[0], tf.shape(obs)[1]
     flat_obs = tf.reshape(obs, tf.concat([[b * length], tf.shape(obs)[2:]], 0))
@@ -115,16 +126,16 @@ class PastPolicies(tf.Module):
     vs = self.returns(value_weights, policy_weights, tf.reshape(seq_latents, [b * length, -1]),
                       sequences)                                                  # [m, B, L]
     k1 = len(latents)
-    idx = batch.start[:, None] + tf.range(k1)[None]                              # [B, K+1]
-    targets = tf.transpose(tf.gather(tf.transpose(vs, [1, 2, 0]), idx, batch_dims=1),
-                           [2, 0, 1])                                            # [P, B, K+1]
+    idx = batch.start[..., None] + tf.range(k1)[None, None]                      # [B, S, K+1]
+    targets = tf.gather(tf.transpose(vs, [1, 2, 0]), idx, batch_dims=1)          # [B, S, K+1, m]
+    targets = tf.transpose(tf.reshape(targets, [-1, k1, m]), [2, 0, 1])          # [m, N, K+1]
     target_probs = value_transform.scalar_to_two_hot(targets, self.config.network.value_support)
-    flat_unroll = tf.reshape(tf.stack(latents, 1), [b * k1, -1])                  # [B*(K+1), D]
+    flat_unroll = tf.reshape(tf.stack(latents, 1), [-1, tf.reduce_prod(tf.shape(latents[0])[1:])])
     logits = stacked_head_apply([tf.stop_gradient(w) for w in value_weights], flat_unroll)
-    logits = tf.reshape(logits, [m, b, k1, -1])
-    ce = losses.cross_entropy(target_probs, logits)                              # [P, B, K+1]
-    per_head = tf.reduce_sum(losses.step_scales(k1 - 1) * ce, axis=2)           # [P, B]
+    logits = tf.reshape(logits, [m, -1, k1, logits.shape[-1]])
+    ce = losses.cross_entropy(target_probs, logits)                              # [m, N, K+1]
+    per_head = tf.reduce_sum(losses.step_scales(k1 - 1) * ce, axis=2)           # [m, N]
     loss = tf.reduce_sum(used[:, None] * per_head, 0) / tf.maximum(tf.reduce_sum(used), 1.0)
-    metrics = {"loss/past_policies": tf.reduce_mean(loss),
+    metrics = {"loss/past_policies": loss,
                "past_policies/stored": tf.cast(self.count, tf.float32)}
     return self.weight * loss, metrics

@@ -6,7 +6,9 @@ import tensorflow as tf
 from pipeline import config_schema
 from pipeline.learner.batch import UnrollBatch
 from pipeline.learner.past_policies import PastPolicies
-from pipeline.learner.train_step import TrainStep
+from pipeline.learner.train_step import TrainStep, unroll
+from pipeline.networks import value_transform
+from pipeline.networks.heads import stacked_head_apply
 from pipeline.networks.muzero_net import make_network
 
 B, L, K, A, P = 3, 9, 2, 3, 4
@@ -32,15 +34,19 @@ def _randomise_heads(net, rng):
     w.assign(rng.normal(size=w.shape).astype(np.float32) * 0.7)
 
 
-def _sequences(rng, end_at=None):
+def _sequences(rng, end_at=None, truncated=False):
   seq = {"observation": rng.normal(size=(B, L, 4)).astype(np.float32),
          "action": rng.integers(0, A, (B, L)).astype(np.int32),
          "reward": rng.normal(size=(B, L)).astype(np.float32),
          "discount": np.ones((B, L), np.float32),
          "behaviour": rng.uniform(0.2, 1.0, (B, L)).astype(np.float32),
          "last": np.zeros((B, L), np.float32), "mask": np.ones((B, L), np.float32)}
-  if end_at is not None:   # row 0 terminates: last observation at end_at, padding after
+  if end_at is not None:   # row 0 ends: last observation at end_at, padding after
+    # A termination: discount 0 on the transition into the final observation
+    # (and on that observation's own step); a truncation keeps 1 there.
     seq["discount"][0, end_at - 1:] = 0
+    if truncated:
+      seq["discount"][0, end_at - 1:end_at + 1] = 1
     seq["reward"][0, end_at:] = 0
     seq["last"][0, end_at] = 1
     seq["mask"][0, end_at + 1:] = 0
@@ -84,7 +90,8 @@ def _reference_loss(c, module, net, seq, starts, unroll_latents):
                                       disc[:end], rho[:end], 1.0, 1.0))
       vs = np.zeros(L, np.float32)
       vs[:end] = v[b, :end] + errors
-      vs[end] = v[b, end]
+      terminated = seq["last"][b, end] > 0 and seq["discount"][b, end - 1] == 0
+      vs[end] = 0.0 if terminated else v[b, end]   # absorbing after a termination
       rows.append(vs)
     vs = np.stack(rows)
     loss = np.zeros(B)
@@ -99,7 +106,7 @@ def _reference_loss(c, module, net, seq, starts, unroll_latents):
   return c.past_policies.weight * np.mean(per_head, axis=0)
 
 
-def _setup(seed, end_at=None):
+def _setup(seed, end_at=None, truncated=False):
   rng = np.random.default_rng(seed)
   c = _config()
   net = make_network(c, (4,), A)
@@ -107,16 +114,38 @@ def _setup(seed, end_at=None):
   for _ in range(3):             # three of the four slots used
     _randomise_heads(net, rng)
     module.push()
-  seq = _sequences(rng, end_at)
+  seq = _sequences(rng, end_at, truncated)
   starts = np.array([0, 3, L - 1 - K], np.int32)
   latents = [tf.constant(rng.uniform(size=(B, 6)).astype(np.float32)) for _ in range(K + 1)]
   return c, net, module, seq, starts, latents
 
 
+def _batch(starts):
+  """What the loss reads of an UnrollBatch: one start per sequence, [B, 1]."""
+  return UnrollBatch(*([None] * 7), start=tf.constant(starts[:, None]),
+                     weight=tf.ones([len(starts), 1]))
+
+
+def test_terminal_target_is_zero_and_truncation_bootstraps():
+  for truncated in (False, True):
+    c, net, module, seq, starts, latents = _setup(7, end_at=5, truncated=truncated)
+    flat = net.representation(seq["observation"].reshape(B * L, 4))
+    vs = module.returns(module.value_weights, module.policy_weights, flat,
+                        {k: tf.constant(v) for k, v in seq.items()}).numpy()   # [P, B, L]
+    head_values = value_transform.logits_to_scalar(
+        stacked_head_apply(module.value_weights, flat)).numpy().reshape(P, B, L)
+    if truncated:
+      np.testing.assert_allclose(vs[:3, 0, 5], head_values[:3, 0, 5], rtol=1e-5)
+      assert np.all(np.abs(vs[:3, 0, 5]) > 1e-4)
+    else:
+      np.testing.assert_array_equal(vs[:, 0, 5], 0.0)
+    np.testing.assert_array_equal(vs[:, 0, 6:], 0.0)     # padding
+
+
 def test_loss_matches_numpy_and_rlax_reference():
-  for seed, end_at in ((0, None), (1, 5)):
-    c, net, module, seq, starts, latents = _setup(seed, end_at)
-    batch = UnrollBatch(*([None] * 7), start=tf.constant(starts))
+  for seed, end_at, truncated in ((0, None, False), (1, 5, False), (2, 5, True)):
+    c, net, module, seq, starts, latents = _setup(seed, end_at, truncated)
+    batch = _batch(starts)
     ours, metrics = module(latents, batch, {k: tf.constant(v) for k, v in seq.items()})
     expected = _reference_loss(c, module, net, seq, starts, [l.numpy() for l in latents])
     np.testing.assert_allclose(ours.numpy(), expected, rtol=2e-4, atol=2e-4)
@@ -144,11 +173,8 @@ def test_stored_heads_frozen_and_gradient_reaches_representation_and_dynamics_on
   obs = tf.constant(seq["observation"][np.arange(B), starts])
   actions = tf.constant(seq["action"][:, :K])
   with tf.GradientTape() as tape:
-    step = TrainStep(c, net, tf.keras.optimizers.Adam(1e-2))
-    step.extra_loss = module
-    _, _, _, unroll = step.unroll(obs, actions)
-    batch = UnrollBatch(*([None] * 7), start=tf.constant(starts))
-    loss, _ = module(unroll, batch, {k: tf.constant(v) for k, v in seq.items()})
+    _, _, _, unrolled = unroll(net, obs, actions, 0.5)
+    loss, _ = module(unrolled, _batch(starts), {k: tf.constant(v) for k, v in seq.items()})
     loss = tf.reduce_mean(loss)
   grads = dict(zip([v.name for v in net.weights], tape.gradient(loss, net.weights)))
   heads = [v.name for v in net.value_head.weights + net.policy_head.weights + net.reward_head.weights]
@@ -156,17 +182,21 @@ def test_stored_heads_frozen_and_gradient_reaches_representation_and_dynamics_on
   others = [g for n, g in grads.items() if n not in heads]
   assert any(g is not None and float(tf.reduce_max(tf.abs(g))) > 0 for g in others)
   # A real optimisation step leaves the stored heads untouched.
-  rng = np.random.default_rng(4)
-  onehot = lambda n, k: np.eye(n, dtype=np.float32)[rng.integers(0, n, k)]
-  batch = UnrollBatch(
-      observation=seq["observation"][np.arange(B), starts], actions=seq["action"][:, :K],
-      target_value=onehot(13, (B, K + 1)), target_reward=onehot(2 * c.network.reward_support + 1, (B, K)),
-      target_policy=onehot(A, (B, K + 1)), policy_mask=np.ones((B, K + 1), np.float32),
-      value_scalar=np.zeros((B, K + 1), np.float32), start=starts)
-  step(batch, seq, np.ones(B, np.float32))
+  optimizer = tf.keras.optimizers.Adam(1e-2)
+  step = TrainStep(c, net, make_network(c, (4,), A), make_network(c, (4,), A), optimizer,
+                   tf.Variable(1, dtype=tf.int64))
+  step.extra_loss = module
+  full = dict(seq, policy=np.full((B, L, A), 1 / A, np.float32),
+              value=rng_values(B, L))
+  metrics, _ = step({k: tf.constant(v) for k, v in full.items()}, tf.ones([B]), tf.ones([B]))
+  assert metrics["loss/past_policies"].numpy() > 0
   after = [w.numpy() for w in module.value_weights + module.policy_weights]
   for x, y in zip(before, after):
     np.testing.assert_array_equal(x, y)
+
+
+def rng_values(b, length):
+  return np.random.default_rng(9).normal(size=(b, length)).astype(np.float32)
 
 
 def test_buffer_survives_a_checkpoint_round_trip(tmp_path):
@@ -183,7 +213,7 @@ def test_buffer_survives_a_checkpoint_round_trip(tmp_path):
 
 def test_head_subsampling_is_an_unbiased_estimate_of_the_all_heads_loss():
   c, net, module, seq, starts, latents = _setup(6)   # 3 of 4 slots used
-  batch = UnrollBatch(*([None] * 7), start=tf.constant(starts))
+  batch = _batch(starts)
   tensors = {k: tf.constant(v) for k, v in seq.items()}
   everything = module(latents, batch, tensors)[0].numpy()
   c.past_policies.heads_per_step = 2

@@ -1,101 +1,204 @@
-"""One compiled optimisation step: K-step unroll, MuZero loss, Adam update.
+"""The learner's update as one compiled TensorFlow program.
 
-The unroll: latent_0 = representation(o_s); latent_{k+1}, r_{k+1} =
-dynamics(latent_k, a_{s+k}) with the gradient into each new latent scaled by
-`dynamics_grad_scale` (0.5 in MuZero); prediction at every latent. Extra
-losses (the past-policies loss) plug in through `extra_loss`.
+`TrainStep(replay, fresh)` runs, inside one tf.function:
+  1. importance weights of the replay sequences (prioritised replay; 1 for a
+     queue and for reanalysed sequences);
+  2. value targets z [B, L] (pipeline/learner/returns.py): TD(lambda) or n-step
+     over the stored rewards, bootstrapping from the search root values stored
+     with the sequence (learner.value_bootstrap="search", MuZero and the PVE
+     paper), or from the target network's value of every stored observation
+     ("target", as MuZero Reanalyse);
+  3. the unroll starts and their targets (pipeline/learner/batch.py);
+  4. the K-step unroll, MuZero's loss and the past-policies loss, averaged
+     over the counted unrolls of the global batch (each weighted by its
+     sequence's importance weight), and the gradients: XLA-compiled with
+     learner.jit_compile;
+  5. Adam (the learning-rate schedule, clipping after the cross-replica sum);
+  6. the step counter, the target and search moving averages, the
+     past-policies snapshot.
+It returns the metrics and the replay sequences' new priorities
+(|root value - z_s| averaged over each sequence's counted starts).
+
+The unroll, as MuZero's pseudocode: latent_0 = representation(o_s); latent_k,
+r_k = dynamics(latent_{k-1}, a_{s+k-1}); the heads read every latent as it is,
+and each latent_k (k >= 1) enters the next dynamics call with its gradient
+scaled by dynamics_grad_scale (0.5).
 """
-from typing import Dict
+from typing import Dict, List, Optional, Tuple
 
-import numpy as np
 import tensorflow as tf
 
-from pipeline.learner import losses
-from pipeline.learner.batch import UnrollBatch
+from pipeline import config_schema
+from pipeline.learner import batch as batch_lib
+from pipeline.learner import losses, returns
 from pipeline.learner.past_policies import PastPolicies
 from pipeline.networks import value_transform
 
 
-class TrainStep:
-  """Callable: (UnrollBatch, sequences dict [B, L, ...], IS weights [B]) -> metrics."""
+def unroll(network, observation: tf.Tensor, actions: tf.Tensor, grad_scale: float
+           ) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor, List[tf.Tensor]]:
+  """Predictions along the unroll from observation [N, *obs] with actions [N, K]:
+  value logits [N, K+1, Vb], reward logits [N, K, Rb], policy logits [N, K+1, A],
+  latents: K+1 tensors [N, *latent]."""
+  out = network.initial_inference(observation)
+  latent = out.latent
+  latents, values, policies, rewards = [latent], [out.value_logits], [out.policy_logits], []
+  for k in range(actions.shape[1]):
+    into_dynamics = losses.scale_gradient(latent, grad_scale) if k > 0 else latent
+    latent, reward_logits = network.dynamics(into_dynamics, actions[:, k])
+    policy_logits, value_logits = network.predict(latent)
+    latents.append(latent)
+    values.append(value_logits)
+    policies.append(policy_logits)
+    rewards.append(reward_logits)
+  return tf.stack(values, 1), tf.stack(rewards, 1), tf.stack(policies, 1), latents
 
-  def __init__(self, config, network, optimizer, strategy=None):
-    self.config, self.network, self.optimizer = config, network, optimizer
+
+def random_draws(seed: int, step: tf.Tensor, batch: int, length: int, unroll_steps: int,
+                 starts: int, num_actions: int) -> Tuple[tf.Tensor, tf.Tensor]:
+  """A step's random inputs, a function of (run seed, learner step) only (so a
+  resumed run draws the same): uniform [B, L - K] in (0, 1) for random starts,
+  actions [B, S, K] for the unroll past an episode's end."""
+  key = tf.stack([tf.constant(seed, tf.int64), tf.cast(step, tf.int64)])
+  uniform = tf.random.stateless_uniform([batch, length - unroll_steps], key, minval=1e-6,
+                                        maxval=1.0)
+  actions = tf.random.stateless_uniform([batch, starts, unroll_steps], key + 1,
+                                        maxval=num_actions, dtype=tf.int32)
+  return uniform, actions
+
+
+def moving_average(strategy, target_vars, source_vars, rate) -> None:
+  """target <- (1 - rate) target + rate source on every device holding them."""
+  for t, s in zip(target_vars, source_vars):
+    strategy.extended.update(t, lambda v, x: v.assign((1.0 - rate) * v + rate * x), args=(s,))
+
+
+class TrainStep:
+  """Callable: (replay data {field: [Br, L, ...]}, probability [Br], table size [Br],
+  reanalysed data {field: [Bf, L, ...]} or None) -> (metrics {name: []}, priorities [Br])."""
+
+  def __init__(self, config, network, target_network, search_network, optimizer, step,
+               strategy=None):
+    self.config, self.network, self.optimizer, self.step = config, network, optimizer, step
+    self.target_network, self.search_network = target_network, search_network
     self.strategy = strategy or tf.distribute.get_strategy()
     lc = config.learner
     self.weights = losses.LossWeights(lc.value_loss_weight, lc.reward_loss_weight,
                                       lc.policy_loss_weight)
     self.extra_loss = PastPolicies(config, network) if config.past_policies.enabled else None
+    self.period = config.replay.sequence_length - config.replay.sequence_overlap
+    self.start_rule = config_schema.unroll_start_rule(config)
+    self._grads = tf.function(self._loss_and_grads, jit_compile=bool(lc.jit_compile))
     self._step = tf.function(self._train, reduce_retracing=True)
 
   def checkpointables(self) -> Dict[str, tf.Module]:
     return {} if self.extra_loss is None else self.extra_loss.checkpointables()
 
-  def after_update(self, step: int) -> None:
-    if self.extra_loss is not None:
-      self.extra_loss.after_update(step)
+  # ---- inside one replica ------------------------------------------------------
+  def _value_targets(self, seq) -> tf.Tensor:
+    c, lc = self.config, self.config.learner
+    f32 = lambda k: tf.cast(seq[k], tf.float32)
+    values = f32("value")
+    if lc.value_bootstrap == "target":
+      obs = seq["observation"]
+      b, length = tf.shape(obs)[0], obs.shape[1]
+      flat = tf.reshape(tf.cast(obs, tf.float32), tf.concat([[-1], tf.shape(obs)[2:]], 0))
+      logits = self.target_network.initial_inference(flat).value_logits
+      values = tf.reshape(value_transform.logits_to_scalar(logits), [b, length])
+      # An episode's final observation: 0 after a termination (absorbing).
+      values = values * (1.0 - f32("last") * (1.0 - f32("discount")))
+    return returns.value_targets(f32("reward"), f32("discount"), values, f32("last"),
+                                 f32("mask"), c.discount, lc.td_lambda, lc.n_step)
 
-  def unroll(self, observation, actions):
-    """Predictions along the unroll: value [B, K+1, Vb], reward [B, K, Rb],
-    policy [B, K+1, A], latents [K+1] list of [B, *L]."""
-    lc = self.config.learner
-    out = self.network.initial_inference(observation)
-    latent = out.latent
-    latents, values, policies, rewards = [latent], [out.value_logits], [out.policy_logits], []
-    for k in range(lc.unroll_steps):
-      latent, reward_logits = self.network.dynamics(latent, actions[:, k])
-      latent = losses.scale_gradient(latent, lc.dynamics_grad_scale)
-      policy_logits, value_logits = self.network.predict(latent)
-      latents.append(latent)
-      values.append(value_logits)
-      policies.append(policy_logits)
-      rewards.append(reward_logits)
-    return (tf.stack(values, 1), tf.stack(rewards, 1), tf.stack(policies, 1), latents)
+  def _starts(self, mask, uniform):
+    if self.start_rule == "all":
+      return batch_lib.all_starts(mask, self.period)
+    return batch_lib.random_starts(mask, self.config.learner.unroll_steps, uniform)
 
-  def _replica_step(self, batch: UnrollBatch, sequences, importance_weights):
-    """One replica's share of the batch; the loss is averaged over the GLOBAL
-    batch, so summing gradients over replicas gives the global mean."""
-    variables = self.network.weights
+  def _loss_and_grads(self, batch: batch_lib.UnrollBatch, seq, weight, count):
+    """The loss averaged over the global batch's `count` counted unrolls; weight [N]."""
+    variables = self.network.trainable_variables
     with tf.GradientTape() as tape:
-      values, rewards, policies, latents = self.unroll(batch.observation, batch.actions)
+      values, rewards, policies, latents = unroll(self.network, batch.observation,
+                                                  batch.actions,
+                                                  self.config.learner.dynamics_grad_scale)
       parts = losses.muzero_loss(values, rewards, policies, batch.target_value,
                                  batch.target_reward, batch.target_policy, batch.policy_mask,
                                  self.weights)
-      total = parts["total"]
-      metrics = {}
+      total, metrics = parts["total"], {}
       if self.extra_loss is not None:
-        extra, extra_metrics = self.extra_loss(latents, batch, sequences)
+        extra, extra_metrics = self.extra_loss(latents, batch, seq)
         total = total + extra
         metrics.update(extra_metrics)
-      loss = tf.nn.compute_average_loss(importance_weights * total,
-                                        global_batch_size=self.config.learner.batch_size)
+      loss = tf.reduce_sum(weight * total) / count
     grads = tape.gradient(loss, variables)
-    grad_norm = tf.linalg.global_norm(grads)  # this replica's, before clipping
-    self.optimizer.apply_gradients(zip(grads, variables))
-    global_mean = lambda x: tf.nn.compute_average_loss(
-        x, global_batch_size=self.config.learner.batch_size)
-    metrics = {k: v * tf.cast(tf.shape(total)[0], tf.float32) /
-               self.config.learner.batch_size for k, v in metrics.items()}  # summed over replicas
-    metrics.update({f"loss/{k}": global_mean(v) for k, v in parts.items()})
+    counted = tf.reshape(batch.weight, [-1])
+    mean = lambda x: tf.reduce_sum(counted * x) / count  # this replica's share of the mean
+    metrics = {k: mean(v) if v.shape.rank else v / self.strategy.num_replicas_in_sync
+               for k, v in metrics.items()}
+    metrics.update({f"loss/{k}": mean(v) for k, v in parts.items()})
     metrics["loss/optimised"] = loss
-    metrics["grad_norm"] = grad_norm / self.strategy.num_replicas_in_sync
-    return metrics, value_transform.logits_to_scalar(values[:, 0])
+    metrics["grad_norm"] = tf.linalg.global_norm(grads) / self.strategy.num_replicas_in_sync
+    root_value = value_transform.logits_to_scalar(values[:, 0])
+    return grads, metrics, root_value
 
-  def _train(self, batch: UnrollBatch, sequences, importance_weights):
-    """Runs the step on every replica; metrics [] summed, root values [B] gathered."""
+  def _replica_step(self, seq, importance_weights, uniform, random_actions):
+    lc, nc = self.config.learner, self.config.network
+    mask = tf.cast(seq["mask"], tf.float32)
+    z = self._value_targets(seq)
+    start, weight = self._starts(mask, uniform)
+    s = start.shape[1]
+    batch = batch_lib.make_unroll_batch(seq, z, start, weight, random_actions,
+                                        nc.value_support, nc.reward_support)
+    count = tf.distribute.get_replica_context().all_reduce(
+        tf.distribute.ReduceOp.SUM, tf.reduce_sum(weight))
+    count = tf.maximum(count, 1.0)
+    unroll_weight = tf.reshape(importance_weights[:, None] * weight, [-1])
+    grads, metrics, root_value = self._grads(batch, seq, unroll_weight, count)
+    self.optimizer.apply_gradients(zip(grads, self.network.trainable_variables))
+    error = tf.reshape(tf.abs(root_value - batch.value_scalar[:, 0]), [-1, s])
+    per_sequence = tf.reduce_sum(weight * error, 1) / tf.maximum(tf.reduce_sum(weight, 1), 1.0)
+    priorities = (per_sequence + 1e-3) ** self.config.replay.priority_exponent
+    return metrics, priorities
+
+  # ---- the whole step ------------------------------------------------------------
+  def _importance_weights(self, probability, table_size):
+    beta = self.config.replay.importance_exponent
+    if beta == 0.0 or self.config.replay.kind == "queue":
+      return tf.ones_like(probability, tf.float32)
+    w = (1.0 / (tf.cast(table_size, tf.float32) * tf.cast(probability, tf.float32))) ** beta
+    return w / tf.reduce_max(w)
+
+  def _train(self, replay, probability, table_size, fresh):
+    c, lc = self.config, self.config.learner
+    weights = self._importance_weights(probability, table_size)
+    seq = replay
+    if fresh is not None:  # reanalysed sequences: drawn uniformly, weight 1
+      seq = {k: tf.concat([v, fresh[k]], 0) for k, v in replay.items()}
+      weights = tf.concat([weights, tf.ones([tf.shape(fresh["mask"])[0]])], 0)
+    b, length = seq["mask"].shape[0], seq["mask"].shape[1]
+    starts = self.period if self.start_rule == "all" else 1
+    uniform, random_actions = random_draws(c.seed, self.step, b, length, lc.unroll_steps,
+                                           starts, self.network.num_actions)
     n = self.strategy.num_replicas_in_sync
     split = lambda x: self.strategy.experimental_distribute_values_from_function(
         lambda ctx: tf.split(x, n, axis=0)[ctx.replica_id_in_sync_group])
-    args = (UnrollBatch(*[split(x) for x in batch]),
-            {k: split(v) for k, v in sequences.items()}, split(importance_weights))
-    metrics, root_value = self.strategy.run(self._replica_step, args=args)
-    metrics = {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
-               for k, v in metrics.items()}
-    metrics["root_value"] = self.strategy.gather(root_value, axis=0)
-    return metrics
+    args = ({key: split(v) for key, v in seq.items()}, split(weights), split(uniform),
+            split(random_actions))
+    metrics, priorities = self.strategy.run(self._replica_step, args=args)
+    metrics = {key: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
+               for key, v in metrics.items()}
+    priorities = self.strategy.gather(priorities, axis=0)[: tf.shape(probability)[0]]
+    step = self.step.assign_add(1)
+    target_due = tf.equal(step % lc.target_update_every, 0)
+    rate = tf.where(target_due, lc.target_update_rate, 0.0)
+    moving_average(self.strategy, self.target_network.weights, self.network.weights, rate)
+    moving_average(self.strategy, self.search_network.weights, self.network.weights,
+                   tf.constant(lc.search_update_rate))
+    if self.extra_loss is not None:
+      self.extra_loss.after_update(step)
+    return metrics, priorities
 
-  def __call__(self, batch: UnrollBatch, sequences: Dict[str, np.ndarray], importance_weights):
-    batch = UnrollBatch(*[tf.convert_to_tensor(x) for x in batch])
-    needed = {} if self.extra_loss is None else {
-        k: tf.convert_to_tensor(sequences[k]) for k in self.extra_loss.sequence_fields}
-    return self._step(batch, needed, tf.convert_to_tensor(importance_weights))
+  def __call__(self, replay: Dict[str, tf.Tensor], probability: tf.Tensor,
+               table_size: tf.Tensor, fresh: Optional[Dict[str, tf.Tensor]] = None):
+    return self._step(replay, probability, table_size, fresh)

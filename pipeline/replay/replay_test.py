@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 import reverb
 
-from pipeline.learner.batch import draw_starts
+import tensorflow as tf
+
+from pipeline.learner.batch import all_starts, random_starts
 from pipeline.replay import spec as spec_lib
 from pipeline.replay import tables
 from pipeline.replay.writer import SequenceWriter
@@ -46,7 +48,7 @@ def _drain(client, n):
   return items
 
 
-@pytest.mark.parametrize("episode_lengths", [(13, 4), (6, 1, 9), (3, 11)])
+@pytest.mark.parametrize("episode_lengths", [(13, 4), (6, 1, 9), (3, 11), (2, 5, 7, 8, 10)])
 def test_round_trip_across_episode_ends(server_and_spec, episode_lengths):
   server, step_spec = server_and_spec
   client = reverb.Client(f"localhost:{server.port}")
@@ -59,7 +61,7 @@ def test_round_trip_across_episode_ends(server_and_spec, episode_lengths):
     writer.end_episode()
   writer.flush()
   items = _drain(client, writer.items_written)
-  startable = set()
+  startable, started = set(), []
   for item in items:
     real = item["mask"] > 0
     # Real steps form a prefix; padding is all zeros and masked.
@@ -75,16 +77,24 @@ def test_round_trip_across_episode_ends(server_and_spec, episode_lengths):
       assert real.all()
     for s in np.flatnonzero(real[: L - K]):
       startable.add(tuple(obs[s].astype(int)))
-  # Every real step (including the final observation) can start an unroll.
+    start, weight = all_starts(tf.constant(item["mask"][None]), L - OVERLAP)
+    started += [tuple(item["observation"][s].astype(int))
+                for s, w in zip(start.numpy()[0], weight.numpy()[0]) if w > 0]
+  # Every real step (including the final observation) can start an unroll,
+  # and the "all" rule starts each one exactly once over the stream of items.
   expected = {(e, t) for e, n in enumerate(episode_lengths) for t in range(n + 1)}
   assert startable == expected
+  assert sorted(started) == sorted(expected)
 
 
-def test_draw_starts_only_real_steps_that_fit_an_unroll():
-  mask = np.array([[1, 1, 1, 1, 1, 1], [1, 1, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0]], np.float32)
-  rng = np.random.default_rng(0)
-  seen = [set() for _ in range(3)]
+def test_random_starts_only_real_steps_that_fit_an_unroll():
+  mask = tf.constant([[1, 1, 1, 1, 1, 1], [1, 1, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0],
+                      [0, 0, 0, 0, 0, 0]], tf.float32)
+  rng = tf.random.Generator.from_seed(0)
+  seen = [set() for _ in range(4)]
   for _ in range(200):
-    for row, s in enumerate(draw_starts(mask, K, rng)):
+    start, weight = random_starts(mask, K, rng.uniform([4, L - K]))
+    assert np.all(weight.numpy() == 1)
+    for row, s in enumerate(start.numpy()[:, 0]):
       seen[row].add(int(s))
-  assert seen == [{0, 1, 2, 3}, {0, 1}, {0}]
+  assert seen == [{0, 1, 2, 3}, {0, 1}, {0}, {0}]

@@ -4,7 +4,9 @@ Per step t of a sequence of L steps:
   observation [*obs]   the observation o_t (the env's dtype)
   action []            a_t (int32; random on an episode's last step)
   reward []            r_t received after a_t (0 on a last step)
-  discount []          0 if a_t ended the episode by termination, else 1
+  discount []          0 if a_t ended the episode by termination, else 1; on an
+                       episode's last step: 0 if it terminated (the value
+                       absorbs), 1 if it was truncated (bootstrap from it)
   policy [A]           the search's visit distribution at o_t (the policy target)
   behaviour []         mu(a_t | o_t): the probability the actor gave a_t
   value []             the search root value at o_t (0 after a termination)

@@ -1,10 +1,12 @@
 """Writes one environment's steps to Reverb as overlapping fixed-length sequences.
 
-A sequence of `length` steps is inserted every `length - overlap` steps. When
-an episode ends it is padded with zero steps (mask 0), on the same schedule,
-until its last real step can start a K-step unroll; the next episode starts
-a fresh sequence: no item ever mixes two episodes. With overlap >= K every
-real step starts an unroll in some item. Each item's initial priority is the mean
+A sequence of `length` steps is inserted every `period = length - overlap`
+steps, so every step of an episode falls at a position < period of exactly
+one item (the "all" unroll starts of pipeline/learner/batch.py). When an
+episode ends it is padded with zero steps (mask 0), on the same schedule,
+until its last real step has fallen there too; the next episode starts a
+fresh sequence: no item ever mixes two episodes. With overlap >= K every such
+position can start a K-step unroll. Each item's initial priority is the mean
 |search value - TD(lambda) target| over its real steps, to the priority
 exponent (the learner refreshes it after sampling). With `also_to` the same
 item (shared data, no copy) also goes to other tables at priority 1, e.g.
@@ -69,17 +71,19 @@ class SequenceWriter:
       self._inserted_at = self._count  # the episode's step count when inserted
 
   def end_episode(self) -> None:
-    """Pads the episode until its last real step can start a K-step unroll.
+    """Pads the episode until its last real step is at a position < period of an item.
 
     Padding steps go through the same schedule (an item every `period`
-    steps), so every real step of the episode starts an unroll in some item.
+    steps); the item inserted at step count c starts at step c - length, so
+    it holds the last real step T at a position < period once c > T + overlap.
     """
     if self._count:
       last_real = self._count - 1
+      overlap = self._length - self._period
       pad = spec_lib.zero_step(self._spec)
       while True:
         self._append(pad)
-        if self._inserted_at >= last_real + self._unroll_steps + 1:
+        if self._inserted_at >= last_real + overlap + 1:
           break
     self._writer.end_episode(clear_buffers=True)
     self._steps, self._since_insert, self._count, self._inserted_at = [], 0, 0, 0

@@ -1,0 +1,200 @@
+"""Learner steps per second, in isolation and from a Reverb replay, optionally
+side by side with another checkout of the project (e.g. the code before a change).
+
+    ./run.sh bench learner_throughput --config=configs/cartpole.py
+    ./run.sh bench learner_throughput --config=configs/minatar.py --compare=/work/before \
+        --set=learner.jit_compile=True --rounds=3
+
+Two measurements per code version, each in a fresh process with one TF thread:
+  isolation  Learner.learn_from on one synthetic batch (sequences with episode
+             ends and padding), repeated: the whole update without Reverb;
+  replayed   Learner.run over a local Reverb server filled with those
+             sequences (sampling, the update, priority updates, publishing).
+With --compare the two versions alternate for --rounds rounds (sharing the
+machine's noise); medians and the ratio ours / theirs are printed as JSON.
+--set KEY=VALUE overrides apply where the version knows the key.
+"""
+import importlib.util
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+from absl import app, flags
+
+CONFIG = flags.DEFINE_string("config", "configs/cartpole.py", "Run config file.")
+SETS = flags.DEFINE_multi_string("set", [], "config overrides KEY=VALUE (Python literals).")
+SECONDS = flags.DEFINE_float("seconds", 20.0, "Timed seconds per measurement.")
+ROUNDS = flags.DEFINE_integer("rounds", 3, "Alternating rounds with --compare.")
+COMPARE = flags.DEFINE_string("compare", "", "Another checkout to measure side by side.")
+WORKER = flags.DEFINE_bool("worker", False, "Internal: measure this process's code once.")
+
+
+def load_config(path, sets):
+  spec = importlib.util.spec_from_file_location("cfg", path)
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  config = module.get_config()
+  applied = []
+  for item in sets:
+    key, value = item.split("=", 1)
+    node, *rest = key.split(".")
+    parent = config
+    for part in key.split(".")[:-1]:
+      parent = parent[part]
+    leaf = key.split(".")[-1]
+    if leaf in parent:
+      parent[leaf] = type(parent[leaf])(eval(value)) if not isinstance(parent[leaf], bool) \
+          else value in ("True", "true", "1")
+      applied.append(item)
+  return config, applied
+
+
+def synthetic_sequences(config, obs_shape, obs_dtype, num_actions, rng):
+  """B sequences [B, L, ...]: a quarter end (terminated) at a random step and are padded."""
+  b, l = config.learner.batch_size, config.replay.sequence_length
+  obs = rng.random((b, l) + obs_shape)
+  obs = (obs * 255).astype(obs_dtype) if obs_dtype == np.uint8 else obs.astype(obs_dtype)
+  data = {"observation": obs,
+          "action": rng.integers(0, num_actions, (b, l)).astype(np.int32),
+          "reward": rng.random((b, l)).astype(np.float32),
+          "discount": np.ones((b, l), np.float32),
+          "policy": rng.dirichlet(np.ones(num_actions), (b, l)).astype(np.float32),
+          "behaviour": np.full((b, l), 1 / num_actions, np.float32),
+          "value": rng.normal(size=(b, l)).astype(np.float32),
+          "last": np.zeros((b, l), np.float32), "mask": np.ones((b, l), np.float32)}
+  for row in range(0, b, 4):
+    end = int(rng.integers(1, l))
+    data["last"][row, end] = 1
+    data["mask"][row, end + 1:] = 0
+    data["discount"][row, end - 1:] = 0
+    data["reward"][row, end:] = 0
+    data["value"][row, end:] = 0
+  return data
+
+
+class _Info:
+  def __init__(self, batch):
+    import tensorflow as tf
+    self.probability = tf.fill([batch], 1e-3)
+    self.table_size = tf.fill([batch], 1000)
+    self.key = tf.zeros([batch], tf.uint64)
+
+
+class _Sample:
+  def __init__(self, data):
+    import tensorflow as tf
+    self.data = {k: tf.constant(v) for k, v in data.items()}
+    self.info = _Info(len(data["mask"]))
+
+
+def measure(config, seconds):
+  """{isolation, replayed}: learner steps per second of this process's code."""
+  import reverb
+  import tensorflow as tf
+  tf.config.threading.set_intra_op_parallelism_threads(1)
+  tf.config.threading.set_inter_op_parallelism_threads(1)
+  from pipeline.envs import registry
+  from pipeline.learner.learner import Learner
+  from pipeline.replay import dataset as dataset_lib, spec as spec_lib, tables
+  env = registry.make_from_config(config, seed=0)
+  obs_spec, num_actions = env.observation_spec(), env.action_spec().num_values
+  shape = tuple(obs_spec.shape)
+  data = synthetic_sequences(config, shape, obs_spec.dtype, num_actions,
+                             np.random.default_rng(0))
+  out = {}
+  learner = Learner(config, shape, num_actions, tempfile.mkdtemp(), client=None)
+  sample = _Sample(data)
+  for _ in range(3):
+    learner.learn_from(sample)  # compiles
+  done, start = 0, time.perf_counter()
+  while time.perf_counter() - start < seconds:
+    learner.learn_from(sample)
+    done += 1
+  out["isolation"] = done / (time.perf_counter() - start)
+
+  # Replayed: a local server whose limiter never blocks the learner.
+  config.replay.samples_per_insert = 1e9
+  config.replay.min_size_to_sample = 1
+  config.replay.kind = "prioritised"
+  signature = spec_lib.sequence_signature(spec_lib.step_spec(shape, obs_spec.dtype, num_actions),
+                                          config.replay.sequence_length)
+  server = reverb.Server(tables.server_tables(config, signature))
+  address = f"localhost:{server.port}"
+  client = reverb.Client(address)
+  with client.trajectory_writer(num_keep_alive_refs=config.replay.sequence_length) as w:
+    for i in range(len(data["mask"])):
+      for t in range(config.replay.sequence_length):
+        w.append({k: v[i, t] for k, v in data.items()})
+      w.create_item(tables.REPLAY, 1.0, {k: w.history[k][-config.replay.sequence_length:]
+                                         for k in data})
+      w.end_episode()
+  learner = Learner(config, shape, num_actions, tempfile.mkdtemp(), client)
+  dataset = dataset_lib.learner_dataset(address, config)
+  config.learner.num_steps = 20
+  learner.run(dataset, log_every_seconds=1e9)  # compiles
+  rate = None
+  steps = 50
+  while True:
+    config.learner.num_steps = int(learner.step.numpy()) + steps
+    start = time.perf_counter()
+    learner.run(dataset, log_every_seconds=1e9)
+    elapsed = time.perf_counter() - start
+    rate = steps / elapsed
+    if elapsed >= seconds / 4 or steps > 10**6:
+      break
+    steps = int(steps * max(2.0, seconds / 4 / max(elapsed, 1e-3)))
+  out["replayed"] = rate
+  server.stop()
+  return out
+
+
+def run_worker(checkout, argv_flags):
+  env = dict(os.environ, PYTHONPATH=checkout, TF_CPP_MIN_LOG_LEVEL="3")
+  cmd = [sys.executable, os.path.abspath(__file__), "--worker", *argv_flags]
+  r = subprocess.run(cmd, cwd=checkout, env=env, capture_output=True, text=True)
+  line = [l for l in r.stdout.splitlines() if l.startswith("RESULT ")]
+  if not line:
+    raise RuntimeError(f"worker in {checkout} failed:\n{r.stderr[-3000:]}")
+  return json.loads(line[-1][len("RESULT "):])
+
+
+def main(argv):
+  del argv
+  if WORKER.value:
+    config, applied = load_config(CONFIG.value, SETS.value)
+    result = measure(config, SECONDS.value)
+    print("RESULT " + json.dumps(dict(result, applied=applied)), flush=True)
+    return
+  here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  config_path = os.path.abspath(CONFIG.value)
+  passed = [f"--config={config_path}", f"--seconds={SECONDS.value}"] + \
+      [f"--set={s}" for s in SETS.value]
+  versions = {"ours": here}
+  if COMPARE.value:
+    versions["theirs"] = os.path.abspath(COMPARE.value)
+  results = {name: [] for name in versions}
+  for r in range(ROUNDS.value if COMPARE.value else 1):
+    for name, checkout in versions.items():
+      results[name].append(run_worker(checkout, passed))
+      print(f"round {r}: {name} {results[name][-1]}", flush=True)
+  summary = {"config": CONFIG.value, "set": SETS.value,
+             "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
+  for name, runs in results.items():
+    for kind in ("isolation", "replayed"):
+      summary[f"{name}_{kind}_steps_per_second"] = round(
+          float(np.median([x[kind] for x in runs])), 2)
+    summary[f"{name}_applied"] = runs[0]["applied"]
+  if COMPARE.value:
+    for kind in ("isolation", "replayed"):
+      summary[f"ratio_{kind}"] = round(summary[f"ours_{kind}_steps_per_second"] /
+                                       summary[f"theirs_{kind}_steps_per_second"], 2)
+  print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+  app.run(main)

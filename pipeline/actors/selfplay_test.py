@@ -1,0 +1,109 @@
+"""Self-play records whole Atari games: against an independent ale-py loop on Breakout."""
+import ale_py
+import numpy as np
+import reverb
+from ale_py import roms
+
+from pipeline import records
+from pipeline.actors.selfplay import SelfPlayActor
+from pipeline.replay import spec as spec_lib
+from pipeline.replay import tables
+from pipeline.scoring.scores import final_score, run_timeline
+from pipeline import config_schema
+
+GAME = "breakout"
+
+
+class _Recorder:
+  """Passes an env through, noting each game's no-op count and agent actions."""
+
+  def __init__(self, env):
+    self.env, self.games = env, []
+
+  def __getattr__(self, name):
+    return getattr(self.env, name)
+
+  def reset(self):
+    new_game = self.env.game_ended
+    ts = self.env.reset()
+    if new_game:
+      self.games.append({"noops": self.env.noops, "actions": [], "lives": 0})
+    self.games[-1]["lives"] += 1
+    return ts
+
+  def step(self, action):
+    self.games[-1]["actions"].append(int(action))
+    return self.env.step(action)
+
+
+def _ale_game_returns(games, seed_free_repeats=4):
+  """The games replayed on a fresh ALE (no sticky actions, so the seed does not
+  matter): reset, the game's no-ops, then each agent action repeated 4 frames;
+  a game's return is the sum of the ALE's rewards until game over."""
+  ale = ale_py.ALEInterface()
+  ale.setLoggerMode(ale_py.LoggerMode.Error)
+  ale.setFloat("repeat_action_probability", 0.0)
+  ale.setInt("frame_skip", 1)
+  ale.loadROM(roms.get_rom_path(GAME))
+  minimal = list(ale.getMinimalActionSet())
+  out = []
+  for game in games:
+    ale.reset_game()
+    for _ in range(game["noops"]):
+      ale.act(ale_py.Action.NOOP)
+    total, steps = 0.0, 0
+    for a in game["actions"]:
+      for _ in range(seed_free_repeats):
+        total += ale.act(minimal[a])
+        if ale.game_over():
+          break
+      steps += 1
+      if ale.game_over():
+        break
+    assert ale.game_over(), "the recorded actions end the game"
+    out.append((total, steps))
+  return out
+
+
+def test_training_actor_records_whole_breakout_games(tmp_path):
+  c = config_schema.base_config()
+  c.env.name = f"Atari/{GAME}"
+  c.env.frame_size = (32, 32)
+  c.env.frame_stack = 2
+  c.network.torso = "atari"
+  c.network.channels = 8
+  c.network.downsample_blocks = (0, 0, 0)
+  c.network.num_blocks = 0
+  c.network.head_hidden = 8
+  c.search.num_simulations = 2
+  c.search.implementation = "reference"
+  c.replay.sequence_length, c.replay.sequence_overlap = 10, 5
+  c.replay.max_size = 10_000
+  c.reanalyse.enabled = False
+  c.actors.envs_per_actor = 1
+  config_schema.validate(c)
+  obs_shape = (32, 32, 4)
+  signature = spec_lib.sequence_signature(spec_lib.step_spec(obs_shape, np.uint8, 4),
+                                          c.replay.sequence_length)
+  server = reverb.Server(tables.server_tables(c, signature))
+  try:
+    actor = SelfPlayActor(c, 0, reverb.Client(f"localhost:{server.port}"), str(tmp_path))
+    actor.version = 0  # no learner: play with the initial parameters
+    actor.poll_parameters = lambda wait_seconds=0.0: None
+    recorder = _Recorder(actor.envs[0])
+    actor.envs = [recorder]
+    done = lambda: len(records.read_episodes(str(tmp_path), "selfplay")) >= 2
+    actor.run(should_stop=done, poll_every_steps=10**9)
+  finally:
+    server.stop()
+  episodes = records.read_episodes(str(tmp_path), "selfplay")
+  finished = recorder.games[:len(episodes)]
+  assert all(g["lives"] == 5 for g in finished)            # each record spans all 5 lives
+  expected = _ale_game_returns(finished)
+  assert [e["return"] for e in episodes] == [r for r, _ in expected]
+  assert [e["length"] for e in episodes] == [n for _, n in expected]
+  assert np.diff([0] + [e["env_frames"] for e in episodes]).tolist() == [4 * n for _, n in expected]
+  # The scoring timeline and Table 3's final score see the same game returns.
+  _, returns = run_timeline(episodes)
+  assert returns.tolist() == [r for r, _ in expected]
+  assert final_score(returns, 200) == np.mean([r for r, _ in expected])
