@@ -101,6 +101,7 @@ def measure(config, seconds):
   from pipeline.envs import registry
   from pipeline.learner.learner import Learner
   from pipeline.replay import dataset as dataset_lib, spec as spec_lib, tables
+  from pipeline.replay.writer import SequenceWriter
   env = registry.make_from_config(config, seed=0)
   obs_spec, num_actions = env.observation_spec(), env.action_spec().num_values
   shape = tuple(obs_spec.shape)
@@ -119,20 +120,29 @@ def measure(config, seconds):
 
   # Replayed: a local server whose limiter never blocks the learner.
   config.replay.samples_per_insert = 1e9
+  config.replay.insert_error_buffer = 10**15
   config.replay.min_size_to_sample = 1
   config.replay.kind = "prioritised"
-  signature = spec_lib.sequence_signature(spec_lib.step_spec(shape, obs_spec.dtype, num_actions),
-                                          config.replay.sequence_length)
+  signature = spec_lib.sequence_signature(
+      spec_lib.step_spec(shape, obs_spec.dtype, num_actions), config.replay.sequence_length)
   server = reverb.Server(tables.server_tables(config, signature))
   address = f"localhost:{server.port}"
   client = reverb.Client(address)
-  with client.trajectory_writer(num_keep_alive_refs=config.replay.sequence_length) as w:
-    for i in range(len(data["mask"])):
-      for t in range(config.replay.sequence_length):
-        w.append({k: v[i, t] for k, v in data.items()})
-      w.create_item(tables.REPLAY, 1.0, {k: w.history[k][-config.replay.sequence_length:]
-                                         for k in data})
-      w.end_episode()
+  # The version's own SequenceWriter (its chunking decides the sampling cost):
+  # the synthetic rows as one stream of 200-step episodes.
+  step_spec = spec_lib.step_spec(shape, obs_spec.dtype, num_actions)
+  writer = SequenceWriter(client, step_spec, config.replay.sequence_length,
+                          config.replay.sequence_overlap, config.learner.unroll_steps,
+                          config.discount, config.learner.td_lambda, 1.0)
+  rows = len(data["mask"])
+  for episode in range(8):
+    for t in range(200):
+      step = {k: v[(episode * 7 + t) % rows, t % config.replay.sequence_length]
+              for k, v in data.items()}
+      step.update(last=np.float32(t == 199), mask=np.float32(1), discount=np.float32(1))
+      writer.append(step)
+    writer.end_episode()
+  writer.flush()
   learner = Learner(config, shape, num_actions, tempfile.mkdtemp(), client)
   dataset = dataset_lib.learner_dataset(address, config)
   config.learner.num_steps = 20

@@ -3,7 +3,7 @@
     ./run.sh bench pve_cost [--config=configs/cartpole.py] [--steps=100] [--heads_per_step=8]
 
 Builds one learner with the loss on and a full buffer of stored heads, then
-times the same learner step (host targets + compiled train step + EMAs) with
+times the same learner step (the whole compiled update) with
 the extra loss and without it, alternating blocks to share machine noise.
 Prints one JSON line: ms per step with and without, and their ratio.
 """
@@ -71,7 +71,8 @@ def main(argv):
     with_pve.extra_loss.push()
   config_off = config.copy_and_resolve_references()
   config_off.past_policies.enabled = False
-  without = TrainStep(config_off, learner.network, learner.optimizer)
+  without = TrainStep(config_off, learner.network, learner.target_network,
+                      learner.search_network, learner.optimizer, learner.step)
   sample = synthetic_sample(config, tuple(obs_shape), num_actions, np.random.default_rng(0))
   times = {"with": [], "without": []}
   for name, step in (("with", with_pve), ("without", without)):  # compile both

@@ -85,8 +85,29 @@ def get_config(game: str = "pong"):
   c.replay.min_size_to_sample = c.learner.batch_size
   c.learner.num_steps = LEARNER_STEPS
   c.learner.n_step = 0
+  # MuZero's pseudocode: the heads read each latent as it is; the latent
+  # entering the next dynamics call has its gradient scaled by 0.5.
   c.learner.dynamics_grad_scale = 0.5
+  # Unroll starts: every step of every sequence once ("all"; a queue uses each
+  # item once and the writer puts each step at one of an item's first 20
+  # positions exactly once), so a batch of 96 sequences trains 96 x 20 = 1,920
+  # K-step unrolls, the loss averaged per unroll. Our reading of Table 2's
+  # "batch size: 96 sequences"; "random" would train one start per sequence.
+  c.learner.unroll_starts = "all"
+  # The target network: the paper lists its update rate (0.1, above) but not
+  # its role. Here the TD(lambda) bootstraps are the search values stored with
+  # the sequences (the paper: "computed using the MCTS value prediction"), so
+  # with reanalyse off the target network is kept and checkpointed but INERT:
+  # it feeds nothing. value_bootstrap="target" recomputes the bootstraps with
+  # it every step instead (MuZero Reanalyse's use), a documented departure.
+  c.learner.value_bootstrap = "search"
   c.learner.target_update_every = 1
+  # Global-norm gradient clipping at 5: not in the paper (0 turns it off).
+  c.learner.max_grad_norm = 5.0
+  # XLA: an accelerator learner (TPUStrategy compiles the step with XLA anyway;
+  # on a GPU it fuses the many small target/loss ops). Not measured here: no
+  # accelerator on the 2-core machine (BENCHMARKS.md has the CPU numbers).
+  c.learner.jit_compile = True
   c.learner.publish_every = 10
   # MuZero's Atari network: 6x6x256 latent, 16 residual blocks per function.
   c.network.torso = "atari"

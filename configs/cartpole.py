@@ -34,6 +34,9 @@ def get_config():
   c.learner.learning_rate = 3e-3
   c.learner.final_learning_rate = 3e-4
   c.learner.num_steps = 5_000
+  # XLA: the whole update is one fused program, 1.7x the plain graph here
+  # (BENCHMARKS.md, learner throughput).
+  c.learner.jit_compile = True
   c.actors.num_actors = 1
   c.actors.envs_per_actor = 32
   c.evaluate.num_episodes = 20

@@ -31,6 +31,9 @@ def get_config():
   c.learner.learning_rate = 2e-3
   c.learner.final_learning_rate = 2e-4
   c.learner.num_steps = 4_000
+  # No XLA: its CPU convolutions run at half the speed of the default
+  # (oneDNN) kernels for these 16-channel 10x10 layers (BENCHMARKS.md).
+  c.learner.jit_compile = False
   c.actors.num_actors = 1
   c.actors.envs_per_actor = 32
   c.evaluate.num_episodes = 20

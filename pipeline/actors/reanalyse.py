@@ -28,6 +28,7 @@ from pipeline.actors.model_fns import ModelFns, search_config
 from pipeline.networks.muzero_net import make_network
 from pipeline.replay import variables
 from pipeline.replay.dataset import sequence_dataset
+from pipeline.replay.spec import STEP_FIELDS
 from pipeline.replay.tables import REANALYSE_SOURCE, REANALYSED, TARGET_VARIABLES
 
 SearchFn = Callable[[np.ndarray], Tuple[np.ndarray, np.ndarray]]
@@ -71,6 +72,9 @@ class ReanalyseWorker:
                                     table=REANALYSE_SOURCE)
     self.length = config.replay.sequence_length
     self.writer = client.trajectory_writer(num_keep_alive_refs=self.length)
+    for column in STEP_FIELDS:
+      self.writer.configure((column,), num_keep_alive_refs=self.length,
+                            max_chunk_length=self.length)  # one chunk per item
     self.rng = np.random.default_rng([config.seed, 7919, worker_id])
     self.version = -1
     self.sequences = 0

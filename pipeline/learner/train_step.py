@@ -88,7 +88,10 @@ class TrainStep:
     self.extra_loss = PastPolicies(config, network) if config.past_policies.enabled else None
     self.period = config.replay.sequence_length - config.replay.sequence_overlap
     self.start_rule = config_schema.unroll_start_rule(config)
-    self._grads = tf.function(self._loss_and_grads, jit_compile=bool(lc.jit_compile))
+    jit = bool(lc.jit_compile)
+    self._grads = tf.function(self._loss_and_grads, jit_compile=jit)
+    # One device: the update and the moving averages join the XLA program too.
+    self._single = tf.function(self._single_device_update, jit_compile=jit)
     self._step = tf.function(self._train, reduce_retracing=True)
 
   def checkpointables(self) -> Dict[str, tf.Module]:
@@ -115,8 +118,21 @@ class TrainStep:
       return batch_lib.all_starts(mask, self.period)
     return batch_lib.random_starts(mask, self.config.learner.unroll_steps, uniform)
 
-  def _loss_and_grads(self, batch: batch_lib.UnrollBatch, seq, weight, count):
-    """The loss averaged over the global batch's `count` counted unrolls; weight [N]."""
+  def _count(self, mask):
+    """This replica's number of counted unrolls (before the cross-replica sum)."""
+    if self.start_rule == "all":
+      return tf.reduce_sum(batch_lib.all_starts(mask, self.period)[1])
+    return tf.cast(tf.shape(mask)[0], tf.float32)
+
+  def _loss_and_grads(self, seq, importance_weights, uniform, random_actions, count):
+    """Targets, unrolls, the loss averaged over the global batch's `count` counted
+    unrolls, its gradients and the sequences' new priorities [B]."""
+    nc = self.config.network
+    z = self._value_targets(seq)
+    start, weight = self._starts(tf.cast(seq["mask"], tf.float32), uniform)
+    batch = batch_lib.make_unroll_batch(seq, z, start, weight, random_actions,
+                                        nc.value_support, nc.reward_support)
+    unroll_weight = tf.reshape(importance_weights[:, None] * weight, [-1])
     variables = self.network.trainable_variables
     with tf.GradientTape() as tape:
       values, rewards, policies, latents = unroll(self.network, batch.observation,
@@ -130,9 +146,9 @@ class TrainStep:
         extra, extra_metrics = self.extra_loss(latents, batch, seq)
         total = total + extra
         metrics.update(extra_metrics)
-      loss = tf.reduce_sum(weight * total) / count
+      loss = tf.reduce_sum(unroll_weight * total) / count
     grads = tape.gradient(loss, variables)
-    counted = tf.reshape(batch.weight, [-1])
+    counted = tf.reshape(weight, [-1])
     mean = lambda x: tf.reduce_sum(counted * x) / count  # this replica's share of the mean
     metrics = {k: mean(v) if v.shape.rank else v / self.strategy.num_replicas_in_sync
                for k, v in metrics.items()}
@@ -140,25 +156,33 @@ class TrainStep:
     metrics["loss/optimised"] = loss
     metrics["grad_norm"] = tf.linalg.global_norm(grads) / self.strategy.num_replicas_in_sync
     root_value = value_transform.logits_to_scalar(values[:, 0])
-    return grads, metrics, root_value
-
-  def _replica_step(self, seq, importance_weights, uniform, random_actions):
-    lc, nc = self.config.learner, self.config.network
-    mask = tf.cast(seq["mask"], tf.float32)
-    z = self._value_targets(seq)
-    start, weight = self._starts(mask, uniform)
-    s = start.shape[1]
-    batch = batch_lib.make_unroll_batch(seq, z, start, weight, random_actions,
-                                        nc.value_support, nc.reward_support)
-    count = tf.distribute.get_replica_context().all_reduce(
-        tf.distribute.ReduceOp.SUM, tf.reduce_sum(weight))
-    count = tf.maximum(count, 1.0)
-    unroll_weight = tf.reshape(importance_weights[:, None] * weight, [-1])
-    grads, metrics, root_value = self._grads(batch, seq, unroll_weight, count)
-    self.optimizer.apply_gradients(zip(grads, self.network.trainable_variables))
-    error = tf.reshape(tf.abs(root_value - batch.value_scalar[:, 0]), [-1, s])
+    error = tf.reshape(tf.abs(root_value - batch.value_scalar[:, 0]), tf.shape(weight))
     per_sequence = tf.reduce_sum(weight * error, 1) / tf.maximum(tf.reduce_sum(weight, 1), 1.0)
     priorities = (per_sequence + 1e-3) ** self.config.replay.priority_exponent
+    return grads, metrics, priorities
+
+  def _replica_step(self, seq, importance_weights, uniform, random_actions):
+    count = tf.distribute.get_replica_context().all_reduce(
+        tf.distribute.ReduceOp.SUM, self._count(tf.cast(seq["mask"], tf.float32)))
+    grads, metrics, priorities = self._grads(seq, importance_weights, uniform, random_actions,
+                                             tf.maximum(count, 1.0))
+    self.optimizer.apply_gradients(zip(grads, self.network.trainable_variables))
+    return metrics, priorities
+
+  def _moving_averages(self, step) -> None:
+    """The target (every target_update_every steps) and search parameter EMAs."""
+    lc = self.config.learner
+    rate = tf.where(tf.equal(step % lc.target_update_every, 0), lc.target_update_rate, 0.0)
+    moving_average(self.strategy, self.target_network.weights, self.network.weights, rate)
+    moving_average(self.strategy, self.search_network.weights, self.network.weights,
+                   tf.constant(lc.search_update_rate))
+
+  def _single_device_update(self, seq, importance_weights, uniform, random_actions):
+    count = tf.maximum(self._count(tf.cast(seq["mask"], tf.float32)), 1.0)
+    grads, metrics, priorities = self._loss_and_grads(seq, importance_weights, uniform,
+                                                      random_actions, count)
+    self.optimizer.apply_gradients(zip(grads, self.network.trainable_variables))
+    self._moving_averages(self.step + 1)
     return metrics, priorities
 
   # ---- the whole step ------------------------------------------------------------
@@ -181,20 +205,21 @@ class TrainStep:
     uniform, random_actions = random_draws(c.seed, self.step, b, length, lc.unroll_steps,
                                            starts, self.network.num_actions)
     n = self.strategy.num_replicas_in_sync
-    split = lambda x: self.strategy.experimental_distribute_values_from_function(
-        lambda ctx: tf.split(x, n, axis=0)[ctx.replica_id_in_sync_group])
-    args = ({key: split(v) for key, v in seq.items()}, split(weights), split(uniform),
-            split(random_actions))
-    metrics, priorities = self.strategy.run(self._replica_step, args=args)
-    metrics = {key: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
-               for key, v in metrics.items()}
-    priorities = self.strategy.gather(priorities, axis=0)[: tf.shape(probability)[0]]
-    step = self.step.assign_add(1)
-    target_due = tf.equal(step % lc.target_update_every, 0)
-    rate = tf.where(target_due, lc.target_update_rate, 0.0)
-    moving_average(self.strategy, self.target_network.weights, self.network.weights, rate)
-    moving_average(self.strategy, self.search_network.weights, self.network.weights,
-                   tf.constant(lc.search_update_rate))
+    if n == 1:
+      metrics, priorities = self._single(seq, weights, uniform, random_actions)
+      step = self.step.assign_add(1)
+    else:
+      split = lambda x: self.strategy.experimental_distribute_values_from_function(
+          lambda ctx: tf.split(x, n, axis=0)[ctx.replica_id_in_sync_group])
+      args = ({key: split(v) for key, v in seq.items()}, split(weights), split(uniform),
+              split(random_actions))
+      metrics, priorities = self.strategy.run(self._replica_step, args=args)
+      metrics = {key: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
+                 for key, v in metrics.items()}
+      priorities = self.strategy.gather(priorities, axis=0)
+      step = self.step.assign_add(1)
+      self._moving_averages(step)
+    priorities = priorities[: tf.shape(probability)[0]]
     if self.extra_loss is not None:
       self.extra_loss.after_update(step)
     return metrics, priorities
