@@ -88,7 +88,7 @@ def summarise(version, seed, workdir):
                eval_kind="final")
     reached = result.get("target_reached")
     if reached:
-      row.update(target_seconds=reached["wall_seconds"], target_steps=reached["learner_steps"],
+      row.update(target_seconds=reached["wall_seconds"], target_steps=reached["learner_step"],
                  target_frames=reached["env_frames"])
   elif rows:  # stopped at the deadline: the last periodic evaluation
     last = rows[-1]

@@ -1,4 +1,8 @@
 """Self-play records whole Atari games: against an independent ale-py loop on Breakout."""
+import csv
+import glob
+import json
+
 import ale_py
 import numpy as np
 import reverb
@@ -9,6 +13,7 @@ from pipeline.actors.selfplay import SelfPlayActor
 from pipeline.replay import spec as spec_lib
 from pipeline.replay import tables
 from pipeline.scoring.scores import final_score, run_timeline
+from pipeline.scoring.tabulate import tabulate_study
 from pipeline import config_schema
 
 GAME = "breakout"
@@ -107,3 +112,14 @@ def test_training_actor_records_whole_breakout_games(tmp_path):
   _, returns = run_timeline(episodes)
   assert returns.tolist() == [r for r, _ in expected]
   assert final_score(returns, 200) == np.mean([r for r, _ in expected])
+  # The tables stage, on a study holding this run, scores it by those games.
+  study = tmp_path / "study"
+  run_dir = study / "runs" / "breakout_muzero_0"
+  run_dir.mkdir(parents=True)
+  (run_dir / "run.json").write_text(json.dumps({"game": f"Atari/{GAME}", "variant": "muzero",
+                                                "seed": 0}))
+  (run_dir / "records").write_text(str(tmp_path))
+  tabulate_study(str(study))
+  with open(glob.glob(str(study / "tables" / "table3*.csv"))[0], newline="") as f:
+    rows = [r for r in csv.reader(f) if any(GAME in cell.lower() for cell in r)]
+  assert len(rows) == 1 and f"{np.mean([r for r, _ in expected]):.1f}" in " ".join(rows[0])

@@ -225,3 +225,60 @@ def test_head_subsampling_is_an_unbiased_estimate_of_the_all_heads_loss():
   draws = np.stack([sub(latents, batch, tensors)[0].numpy() for _ in range(300)])
   assert len({d.tobytes() for d in draws}) == 3        # the three pairs of valid heads
   np.testing.assert_allclose(draws.mean(0), everything, rtol=0.05)
+
+
+def test_heads_equal_to_the_behaviour_policy_give_the_lambda_one_return():
+  """Every stored head = the current heads and mu = the stored policy: the
+  V-trace ratios are 1, so each target is the lambda = 1 return of rlax."""
+  c = _config()
+  c.past_policies.clip_rho = c.past_policies.clip_c = 1.0
+  rng = np.random.default_rng(11)
+  net = make_network(c, (4,), A)
+  _randomise_heads(net, rng)
+  module = PastPolicies(c, net)
+  for _ in range(P):
+    module.push()
+  seq = _sequences(rng, end_at=6)
+  flat = net.representation(seq["observation"].reshape(B * L, 4))
+  pi = tf.nn.softmax(net.policy_head(flat)).numpy().reshape(B, L, A)
+  seq["behaviour"] = np.take_along_axis(pi, seq["action"][..., None], -1)[..., 0]
+  vs = module.returns(module.value_weights, module.policy_weights, flat,
+                      {k: tf.constant(v) for k, v in seq.items()}).numpy()
+  v = value_transform.logits_to_scalar(net.value_head(flat)).numpy().reshape(B, L)
+  for b in range(B):
+    n = int(seq["mask"][b].sum())
+    terminated = seq["last"][b, n - 1] > 0 and seq["discount"][b, n - 2] == 0
+    boot = v[b, 1:n].copy()
+    if terminated:
+      boot[-1] = 0.0
+    g = np.asarray(rlax.lambda_returns(seq["reward"][b, :n - 1],
+                                       c.discount * seq["discount"][b, :n - 1], boot, 1.0))
+    for j in range(P):
+      np.testing.assert_allclose(vs[j, b, :n - 1], g, rtol=1e-4, atol=1e-4)
+
+
+def test_weight_zero_gives_bit_identical_parameters_to_no_loss():
+  rng = np.random.default_rng(12)
+  seq = _sequences(rng, end_at=5)
+  full = {k: tf.constant(v) for k, v in dict(
+      seq, policy=np.full((B, L, A), 1 / A, np.float32), value=rng_values(B, L)).items()}
+  weights = []
+  for enabled in (False, True):
+    c = _config()
+    c.past_policies.enabled = enabled
+    c.past_policies.weight = 0.0
+    c.learner.batch_size = B
+    tf.keras.utils.set_random_seed(0)
+    nets = [make_network(c, (4,), A) for _ in range(3)]
+    step = TrainStep(c, *nets, tf.keras.optimizers.Adam(1e-2), tf.Variable(1, dtype=tf.int64))
+    if enabled:
+      _randomise_heads(nets[0], np.random.default_rng(13))
+      step.extra_loss.push()
+      tf.keras.utils.set_random_seed(0)
+      fresh = make_network(c, (4,), A)
+      nets[0].set_weights(fresh.get_weights())   # same start as without the loss
+    for _ in range(3):
+      step(full, tf.ones([B]), tf.ones([B]))
+    weights.append([w.numpy() for w in nets[0].weights])
+  for a, b in zip(*weights):
+    np.testing.assert_array_equal(a, b)
