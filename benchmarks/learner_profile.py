@@ -21,9 +21,9 @@ import numpy as np
 from absl import app, flags
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from learner_throughput import _Sample, load_config, synthetic_sequences  # noqa: E402
+# learner_throughput defines --config (and its other flags) for this script too.
+from learner_throughput import CONFIG, as_sample, load_config, synthetic_sequences  # noqa: E402
 
-CONFIG = flags.DEFINE_string("config", "configs/minatar.py", "Run config file.")
 CALLS = flags.DEFINE_integer("calls", 30, "Timed calls per measurement.")
 
 
@@ -59,7 +59,7 @@ def profile_step(config_path, jit, calls):
     return tape.gradient(loss, net.trainable_variables)
 
   fn = lambda f: tf.function(f, jit_compile=jit)
-  sample = _Sample(data)
+  sample = as_sample(data)
   seq, step = sample.data, learner.train_step
   uniform, random_actions = random_draws(0, learner.step, b, config.replay.sequence_length, k,
                                          1, num_actions)

@@ -26,6 +26,8 @@ import time
 import numpy as np
 from absl import app, flags
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
 CONFIG = flags.DEFINE_string("config", "configs/cartpole.py", "Run config file.")
 SETS = flags.DEFINE_multi_string("set", [], "config overrides KEY=VALUE (Python literals).")
 SECONDS = flags.DEFINE_float("seconds", 20.0, "Timed seconds per measurement.")
@@ -42,14 +44,14 @@ def load_config(path, sets):
   applied = []
   for item in sets:
     key, value = item.split("=", 1)
-    node, *rest = key.split(".")
+    *parents, leaf = key.split(".")
     parent = config
-    for part in key.split(".")[:-1]:
+    for part in parents:
       parent = parent[part]
-    leaf = key.split(".")[-1]
-    if leaf in parent:
-      parent[leaf] = type(parent[leaf])(eval(value)) if not isinstance(parent[leaf], bool) \
-          else value in ("True", "true", "1")
+    if leaf in parent:  # a key this version of the project knows
+      old = parent[leaf]
+      parent[leaf] = value in ("True", "true", "1") if isinstance(old, bool) else \
+          type(old)(eval(value))
       applied.append(item)
   return config, applied
 
@@ -78,6 +80,8 @@ def synthetic_sequences(config, obs_shape, obs_dtype, num_actions, rng):
 
 
 class _Info:
+  """The ReplaySample.info fields the learner reads."""
+
   def __init__(self, batch):
     import tensorflow as tf
     self.probability = tf.fill([batch], 1e-3)
@@ -85,11 +89,12 @@ class _Info:
     self.key = tf.zeros([batch], tf.uint64)
 
 
-class _Sample:
-  def __init__(self, data):
-    import tensorflow as tf
-    self.data = {k: tf.constant(v) for k, v in data.items()}
-    self.info = _Info(len(data["mask"]))
+def as_sample(data):
+  """A ReplaySample-like batch of the numpy fields [B, L, ...]."""
+  import tensorflow as tf
+  from types import SimpleNamespace
+  return SimpleNamespace(data={k: tf.constant(v) for k, v in data.items()},
+                         info=_Info(len(data["mask"])))
 
 
 def measure(config, seconds):
@@ -109,7 +114,7 @@ def measure(config, seconds):
                              np.random.default_rng(0))
   out = {}
   learner = Learner(config, shape, num_actions, tempfile.mkdtemp(), client=None)
-  sample = _Sample(data)
+  sample = as_sample(data)
   for _ in range(3):
     learner.learn_from(sample)  # compiles
   done, start = 0, time.perf_counter()
