@@ -69,12 +69,10 @@ class PastPolicies(tf.Module):
 
   def after_update(self, step: tf.Tensor) -> None:
     """Inside the compiled step: a snapshot every `interval` learner steps."""
-    tf.cond(tf.equal(tf.cast(step, tf.int64) % self.interval, 0),
-            lambda: self._push_op(), lambda: tf.no_op())
-
-  def _push_op(self):
-    self.push()
-    return tf.no_op()
+    def push():
+      self.push()
+      return tf.no_op()
+    tf.cond(tf.equal(tf.cast(step, tf.int64) % self.interval, 0), push, tf.no_op)
 
   def chosen_heads(self):
     """(value weights, policy weights, used [m]) of the m heads used this step."""

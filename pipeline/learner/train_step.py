@@ -11,12 +11,13 @@
   3. the unroll starts and their targets (pipeline/learner/batch.py);
   4. the K-step unroll, MuZero's loss and the past-policies loss, averaged
      over the counted unrolls of the global batch (each weighted by its
-     sequence's importance weight), and the gradients: XLA-compiled with
-     learner.jit_compile;
+     sequence's importance weight), and the gradients;
   5. Adam (the learning-rate schedule, clipping after the cross-replica sum);
   6. the step counter, the target and search moving averages, the
      past-policies snapshot.
-It returns the metrics and the replay sequences' new priorities
+With learner.jit_compile, 2-5 and the moving averages are one XLA program on
+a single device (with several replicas, 2-4 are, inside each replica). It returns the metrics and
+the replay sequences' new priorities
 (|root value - z_s| averaged over each sequence's counted starts).
 
 The unroll, as MuZero's pseudocode: latent_0 = representation(o_s); latent_k,
