@@ -1,9 +1,10 @@
 """Studies: every (game, variant, seed) run of a study config, resumable.
 
-A study config (configs/study_*.py) lists games (each with its run config and
-per-game overrides), variants (overrides that define an agent, e.g. the
+A study config (configs/study_*.py) lists games (each with its run config,
+per-game overrides and optionally a "setting", e.g. "on-policy", whose runs
+are compared among themselves; default "replay"), variants (overrides that define an agent, e.g. the
 past-policies loss on), seeds, a per-run budget and a worker count. Each run
-is one `pipeline` job in DIR/runs/<game>__<variant>__s<seed>/; runs whose
+is one `pipeline` job in DIR/runs/<game>[_<setting>]__<variant>__s<seed>/; runs whose
 result.json exists are finished and never redone, interrupted ones resume
 from their checkpoints. The layout is what pipeline/scoring/tabulate.py reads.
 """
@@ -13,10 +14,12 @@ import re
 import subprocess
 import sys
 import time
-from typing import Dict, List, NamedTuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
-from pipeline import progress
 from pipeline.files import write_json
+
+
+REPLAY_SETTING = "replay"  # a game entry without "setting"
 
 
 class RunSpec(NamedTuple):
@@ -25,10 +28,13 @@ class RunSpec(NamedTuple):
   seed: int
   config_path: str
   overrides: Dict[str, object]   # dotted config key -> value
+  setting: str = REPLAY_SETTING  # e.g. "on-policy": its runs are compared among themselves
 
   @property
   def name(self) -> str:
     game = re.sub(r"[^A-Za-z0-9]+", "_", self.game).strip("_").lower()
+    if self.setting != REPLAY_SETTING:
+      game += "_" + re.sub(r"[^A-Za-z0-9]+", "_", self.setting).strip("_").lower()
     return f"{game}__{self.variant}__s{self.seed}"
 
 
@@ -43,7 +49,8 @@ def expand(study) -> List[RunSpec]:
         overrides.update(dict(study.budget))
         overrides.update(dict(game.get("overrides", {})))
         overrides.update(dict(variant["overrides"]))
-        specs.append(RunSpec(game["name"], variant["name"], int(seed), game["config"], overrides))
+        specs.append(RunSpec(game["name"], variant["name"], int(seed), game["config"], overrides,
+                             game.get("setting", REPLAY_SETTING)))
   return specs
 
 
@@ -67,44 +74,154 @@ def is_finished(path: str) -> bool:
   return os.path.exists(os.path.join(path, "result.json"))
 
 
-def run_study(study, study_dir: str, workers: int, print_fn=print) -> Dict[str, int]:
-  """Runs every unfinished run, `workers` at a time; returns counts by outcome."""
+_STEP_LINE = re.compile(r"\[pipeline\] step (\d+)/(\d+)")
+
+
+def learner_progress(log_path: str) -> Optional[Tuple[int, int]]:
+  """(learner step, total steps) from the last progress line of a run's pipeline.log."""
+  try:
+    with open(log_path, "rb") as f:
+      f.seek(max(0, os.path.getsize(log_path) - 20_000))
+      tail = f.read().decode("utf-8", "replace")
+  except OSError:
+    return None
+  found = _STEP_LINE.findall(tail)
+  return (int(found[-1][0]), int(found[-1][1])) if found else None
+
+
+def checkpoint_step(path: str) -> int:
+  """The learner step of a run directory's newest checkpoint (0: none)."""
+  state = os.path.join(path, "checkpoints", "checkpoint")
+  try:
+    with open(state, encoding="utf-8") as f:
+      found = re.search(r'^model_checkpoint_path: "ckpt-(\d+)"', f.read(), re.M)
+  except OSError:
+    return 0
+  return int(found.group(1)) if found else 0
+
+
+def planned_steps(spec: RunSpec) -> int:
+  return int(spec.overrides.get("learner.num_steps", 0)) or 1
+
+
+class StudyClock:
+  """Time left for a study: seconds per learner step, learned per (game,
+  setting) from its finished runs (a running run's own rate until one has
+  finished; the mean of the known games for a game not seen yet), times the
+  steps each run has left, over the workers."""
+
+  def __init__(self, workers: int):
+    self.workers = max(workers, 1)
+    self.finished: Dict[Tuple[str, str], List[float]] = {}
+
+  def observe(self, spec: RunSpec, seconds: float, steps: int) -> None:
+    if steps > 0 and seconds > 0:
+      self.finished.setdefault((spec.game, spec.setting), []).append(seconds / steps)
+
+  def seconds_left(self, todo: Sequence[RunSpec],
+                   running: Sequence[Tuple[RunSpec, int, Optional[float]]]) -> Optional[float]:
+    """running: (spec, learner steps done, its own seconds per step or None);
+    None until some rate is known."""
+    rates = {k: sum(v) / len(v) for k, v in self.finished.items()}
+    for spec, _, own in running:
+      if own and (spec.game, spec.setting) not in self.finished:
+        rates.setdefault((spec.game, spec.setting), own)
+    if not rates:
+      return None
+    fallback = sum(rates.values()) / len(rates)
+    total = 0.0
+    for spec, done, _ in [(s, 0, None) for s in todo] + list(running):
+      rate = rates.get((spec.game, spec.setting), fallback)
+      total += rate * max(planned_steps(spec) - done, 0)
+    return total / self.workers
+
+
+def _duration(seconds: Optional[float]) -> str:
+  if seconds is None:
+    return "?"
+  seconds = int(seconds)
+  if seconds >= 3600:
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+  return f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+class _Running(NamedTuple):
+  spec: RunSpec
+  proc: subprocess.Popen
+  started: float
+  log: object
+  first_step: int   # learner step when this process started (a resumed run starts mid-way)
+
+
+def run_study(study, study_dir: str, workers: int, print_fn=print,
+              status_every_seconds: float = 60.0) -> Dict[str, int]:
+  """Runs every unfinished run, `workers` at a time; returns counts by outcome.
+
+  Every `status_every_seconds` it prints one line: each running run's learner
+  step and rate, the runs waiting, and the time left for the whole study.
+  """
   specs = expand(study)
   todo = []
   for spec in specs:
     path = run_dir(study_dir, spec)
     os.makedirs(path, exist_ok=True)
     write_json(os.path.join(path, "run.json"),
-               {"game": spec.game, "variant": spec.variant, "seed": spec.seed})
+               {"game": spec.game, "variant": spec.variant, "seed": spec.seed,
+                "setting": spec.setting})
     if not is_finished(path):
       todo.append(spec)
   counts = {"total": len(specs), "reused": len(specs) - len(todo), "ran": 0, "failed": 0}
   print_fn(f"[study] {len(specs)} runs: {counts['reused']} finished already, "
            f"{len(todo)} to run, {workers} at a time")
-  running: List = []
-  started, durations = time.time(), []
+  running: List[_Running] = []
+  started = last_status = time.time()
+  clock = StudyClock(workers)
+
+  def step_of(spec) -> Tuple[int, int]:
+    found = learner_progress(os.path.join(run_dir(study_dir, spec), "pipeline.log"))
+    return found if found else (0, planned_steps(spec))
+
+  def status():
+    """([(spec, step, own seconds per step)], [text per running run])."""
+    now, rows, texts = time.time(), [], []
+    for r in running:
+      done, total = step_of(r.spec)
+      # A run's own rate once it is past its start-up (a tenth of its steps).
+      settled = done - r.first_step >= max(planned_steps(r.spec) // 10, 1)
+      own = (now - r.started) / (done - r.first_step) if settled else None
+      rows.append((r.spec, done, own))
+      texts.append(f"{r.spec.name} step {done}/{total}" + (f" ({1 / own:.1f}/s)" if own else ""))
+    return rows, texts
+
   while todo or running:
     while todo and len(running) < workers:
       spec = todo.pop(0)
       path = run_dir(study_dir, spec)
       log = open(os.path.join(path, "pipeline.log"), "a")
+      first_step = checkpoint_step(path)
       proc = subprocess.Popen(command(spec, path), stdout=log, stderr=subprocess.STDOUT,
                               env=dict(os.environ, PYTHONUNBUFFERED="1"))
-      running.append((spec, proc, time.time(), log))
+      running.append(_Running(spec, proc, time.time(), log, first_step))
+      print_fn(f"[study] started {spec.name}" + (f" (resuming at step {first_step})" if first_step else ""))
     time.sleep(1.0)
-    for item in list(running):
-      spec, proc, t0, log = item
-      if proc.poll() is None:
+    for r in list(running):
+      if r.proc.poll() is None:
         continue
-      running.remove(item)
-      log.close()
-      durations.append(time.time() - t0)
-      ok = proc.returncode == 0 and is_finished(run_dir(study_dir, spec))
+      running.remove(r)
+      r.log.close()
+      seconds = time.time() - r.started
+      ok = r.proc.returncode == 0 and is_finished(run_dir(study_dir, r.spec))
+      if ok and r.first_step == 0:  # a whole run: its duration per step is the game's cost
+        clock.observe(r.spec, seconds, planned_steps(r.spec))
       counts["ran" if ok else "failed"] += 1
       done = counts["ran"] + counts["failed"]
-      per_run = sum(durations) / len(durations)
-      left = (len(todo) + len(running)) * per_run / max(workers, 1)
-      print_fn(f"[study] {spec.name}: {'finished' if ok else 'FAILED (see its pipeline.log)'} "
-               f"in {durations[-1]:.0f}s | {done}/{len(specs) - counts['reused']} done | "
-               f"elapsed {time.time() - started:.0f}s | left ~{progress.eta(0, left, 1.0)}")
+      print_fn(f"[study] {r.spec.name}: {'finished' if ok else 'FAILED (see its pipeline.log)'} "
+               f"in {_duration(seconds)} | {done}/{len(specs) - counts['reused']} done | "
+               f"elapsed {_duration(time.time() - started)} | "
+               f"left ~{_duration(clock.seconds_left(todo, status()[0]))}")
+    if running and time.time() - last_status >= status_every_seconds:
+      last_status = time.time()
+      rows, texts = status()
+      print_fn(f"[study] running: {'; '.join(texts)} | {len(todo)} waiting | elapsed "
+               f"{_duration(time.time() - started)} | left ~{_duration(clock.seconds_left(todo, rows))}")
   return counts

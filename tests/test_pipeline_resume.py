@@ -8,15 +8,7 @@ import time
 
 from conftest import REPO, TINY, job, run
 from pipeline import records
-
-
-def _latest_checkpoint_step(workdir):
-  """The step of the checkpoint CheckpointManager lists as the newest complete one."""
-  state = os.path.join(workdir, "checkpoints", "checkpoint")
-  if not os.path.exists(state):
-    return 0
-  m = re.search(r'^model_checkpoint_path: "ckpt-(\d+)"', open(state).read(), re.M)
-  return int(m.group(1)) if m else 0
+from pipeline.study import checkpoint_step
 
 
 def test_kill_and_resume(tmp_path, job_env):
@@ -29,15 +21,15 @@ def test_kill_and_resume(tmp_path, job_env):
   proc = subprocess.Popen(cmd, cwd=REPO, env=job_env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, start_new_session=True)
   deadline = time.time() + 180
-  while _latest_checkpoint_step(workdir) < 15 and time.time() < deadline:
+  while checkpoint_step(workdir) < 15 and time.time() < deadline:
     assert proc.poll() is None, proc.stdout.read()[-3000:]
     time.sleep(0.1)
-  assert _latest_checkpoint_step(workdir) >= 15, "no checkpoint in time"
+  assert checkpoint_step(workdir) >= 15, "no checkpoint in time"
   os.kill(proc.pid, signal.SIGKILL)       # the learner (and embedded Reverb) die at once
   proc.wait()
   assert not os.path.exists(os.path.join(workdir, "train.done")), "killed too late: already trained"
   time.sleep(1.0)                          # the actors follow through PDEATHSIG
-  killed_at = _latest_checkpoint_step(workdir)
+  killed_at = checkpoint_step(workdir)
   records_dir = open(os.path.join(workdir, "records")).read().strip()
   before = records.read_episodes(records_dir, kind="selfplay")
   assert before, "the actors wrote no episode before the kill"

@@ -31,7 +31,8 @@ def main(argv):
       raise PipelineError(f"{filename}: a study config needs '{key}'")
   workdir = os.path.abspath(WORKDIR.value or os.path.join("runs", f"study_{study.name}"))
   os.makedirs(workdir, exist_ok=True)
-  counts = study_lib.run_study(study, workdir, WORKERS.value or study.workers)
+  counts = study_lib.run_study(study, workdir, WORKERS.value or study.workers,
+                               print_fn=lambda line: print(line, flush=True))
   summary = tabulate_study(workdir)
   print(format_summary(summary))
   print(f"[study] {counts['ran']} runs ran, {counts['reused']} reused, {counts['failed']} failed")

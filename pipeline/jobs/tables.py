@@ -29,7 +29,7 @@ _WORKDIR = flags.DEFINE_string("workdir", "", "Study directory; with --scores/--
 _CONFIG_JSON = flags.DEFINE_string("config_json", "", "With --scores: a config.json to print Tables 1-2 from.")
 _HUMAN_TABLE = flags.DEFINE_enum("human_table", reference.DEFAULT_HUMAN_TABLE, list(reference.HUMAN_TABLES),
                                  "Atari human/random reference table.")
-_OTHER = flags.DEFINE_enum("other_games", "minmax", list(normalise.OTHER_MODES),
+_OTHER = flags.DEFINE_enum("other_games", "reference", list(normalise.OTHER_MODES),
                            "Normalisation of non-Atari games in the aggregates.")
 _REPS = flags.DEFINE_integer("reps", 2000, "Bootstrap replications for the aggregates' CIs.")
 _CURVE_REPS = flags.DEFINE_integer("curve_reps", 500, "Bootstrap replications for Figure 5's bands.")

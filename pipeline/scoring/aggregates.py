@@ -1,8 +1,12 @@
 """Aggregate (normalised) scores over games with rliable interval estimates.
 
 Per variant, a score matrix [runs, games] (runs = seeds) gives, as rliable
-defines them: median and mean over games of the per-game mean score, and the
-interquartile mean (IQM) over all run x game scores. Confidence intervals are
+defines them: median and mean over games of the per-game mean score, the
+interquartile mean (IQM) over all run x game scores, and the optimality gap
+(mean over all scores of max(0, 1 - score): how far below the reference, 1,
+the runs fall). Between two variants, the probability of improvement
+P(X > Y): the Mann-Whitney probability that a run of X beats a run of Y on a
+game, averaged over games. Confidence intervals are
 percentile stratified-bootstrap intervals (rliable.library.get_interval_estimates):
 runs are resampled within each game. With one run per game that bootstrap
 has nothing to resample, so games are resampled too (task_bootstrap) and the
@@ -17,7 +21,7 @@ from typing import Dict, List, NamedTuple, Sequence, Tuple
 
 import numpy as np
 
-METRICS = ("median", "mean", "iqm")
+METRICS = ("median", "mean", "iqm", "optimality_gap")
 
 
 class Estimate(NamedTuple):
@@ -27,7 +31,7 @@ class Estimate(NamedTuple):
 
 
 @contextlib.contextmanager
-def _seeded_global_rng(seed: int):
+def seeded_global_rng(seed: int):
   state = np.random.get_state()
   np.random.seed(seed)
   try:
@@ -54,15 +58,37 @@ def _metrics():
 
 
 def aggregate(scores: np.ndarray) -> np.ndarray:
-  """[median, mean, iqm] of a [runs, games] matrix, as rliable.metrics defines them."""
+  """[median, mean, iqm, optimality gap] of a [runs, games] matrix, as rliable.metrics defines them."""
   m = _metrics()
-  return np.array([m.aggregate_median(scores), m.aggregate_mean(scores), m.aggregate_iqm(scores)])
+  return np.array([m.aggregate_median(scores), m.aggregate_mean(scores), m.aggregate_iqm(scores),
+                   m.aggregate_optimality_gap(scores)])
+
+
+def probability_of_improvement(x: np.ndarray, y: np.ndarray, reps: int = 2000, ci: float = 0.95,
+                               seed: int = 0) -> Estimate:
+  """P(X > Y) of two [runs, games] matrices (same games, any runs) with a
+  percentile stratified-bootstrap CI (runs of each resampled independently
+  within each game), through rliable."""
+  from rliable import library  # lazily, as above
+  m = _metrics()
+  func = lambda a, b: np.array([m.probability_of_improvement(a, b)])
+  with seeded_global_rng(seed):
+    points, intervals = library.get_interval_estimates(
+        {"pair": (x, y)}, func, reps=reps, confidence_interval_size=ci)
+  low, high = np.asarray(intervals["pair"]).reshape(2)
+  return Estimate(float(np.asarray(points["pair"]).reshape(())), float(low), float(high))
 
 
 def median_curve(scores: np.ndarray) -> np.ndarray:
   """[T] median over games of the per-game mean, for a [runs, games, T] array."""
   m = _metrics()
   return np.array([m.aggregate_median(scores[..., t]) for t in range(scores.shape[-1])])
+
+
+def iqm_curve(scores: np.ndarray) -> np.ndarray:
+  """[T] IQM over all runs x games, for a [runs, games, T] array."""
+  m = _metrics()
+  return np.array([m.aggregate_iqm(scores[..., t]) for t in range(scores.shape[-1])])
 
 
 def needs_task_bootstrap(matrices: Dict[str, np.ndarray]) -> bool:
@@ -76,7 +102,7 @@ def bootstrap(matrices: Dict[str, np.ndarray], func, reps: int, ci: float, seed:
   from rliable import library  # lazily, as above
   out = {}
   for variant, x in matrices.items():
-    with _seeded_global_rng(seed):  # per variant: its CI does not depend on the others
+    with seeded_global_rng(seed):  # per variant: its CI does not depend on the others
       points, intervals = library.get_interval_estimates(
           {variant: x}, func, reps=reps, confidence_interval_size=ci, task_bootstrap=task_bootstrap)
     out[variant] = (np.asarray(points[variant]), *np.asarray(intervals[variant]))

@@ -10,7 +10,39 @@ def test_aggregate_hand_worked():
                 [3.0, 4.0, 5.0, 20.0]])
   # Per-game means 2, 3, 4, 15: median 3.5, mean 6. IQM of the 8 scores
   # sorted 1 2 3 3 4 5 10 20 keeps the middle half 3 3 4 5: 3.75.
-  np.testing.assert_allclose(aggregates.aggregate(x), [3.5, 6.0, 3.75])
+  # Every score >= 1: optimality gap 0.
+  np.testing.assert_allclose(aggregates.aggregate(x), [3.5, 6.0, 3.75, 0.0])
+  # Gaps max(0, 1 - s): 0.8 0.5 0 | 0.2 0 1.0 -> mean 2.5 / 6.
+  y = np.array([[0.2, 0.5, 1.5], [0.8, 1.0, 0.0]])
+  assert aggregates.aggregate(y)[3] == pytest.approx(2.5 / 6)
+
+
+def test_probability_of_improvement_hand_worked_and_against_rliable():
+  x = np.array([[1.0, 3.0], [2.0, 4.0]])
+  y = np.array([[0.0, 3.0], [5.0, 1.0]])
+  # Game 0: x {1, 2} beats y {0, 5} in 2 of 4 pairs; game 1: x {3, 4} vs y {3, 1}:
+  # 3 wins and a tie (0.5) of 4 pairs. Mean (0.5 + 0.875) / 2.
+  e = aggregates.probability_of_improvement(x, y, reps=200, seed=1)
+  assert e.point == pytest.approx(0.6875)
+  assert e.low <= e.point <= e.high
+  from rliable import library, metrics
+  rng = np.random.default_rng(4)
+  a, b = rng.normal(0.3, 1.0, size=(3, 6)), rng.normal(size=(3, 6))
+  np.random.seed(7)
+  points, cis = library.get_interval_estimates(
+      {"p": (a, b)}, lambda u, v: np.array([metrics.probability_of_improvement(u, v)]), reps=300)
+  ours = aggregates.probability_of_improvement(a, b, reps=300, seed=7)
+  assert ours.point == pytest.approx(float(points["p"][0]))
+  np.testing.assert_allclose([ours.low, ours.high], np.asarray(cis["p"]).reshape(2))
+
+
+def test_iqm_and_median_curves_against_rliable():
+  from rliable import metrics
+  arr = np.random.default_rng(2).normal(size=(3, 5, 4))
+  np.testing.assert_allclose(aggregates.iqm_curve(arr),
+                             [metrics.aggregate_iqm(arr[..., t]) for t in range(4)])
+  np.testing.assert_allclose(aggregates.median_curve(arr),
+                             [metrics.aggregate_median(arr[..., t]) for t in range(4)])
 
 
 def test_intervals_bracket_the_point_and_are_reproducible():

@@ -1,4 +1,10 @@
-"""Training curves as PNG: the paper's Figure 5 and per-game learning curves.
+"""Figures as PNG, each with its data as CSV beside it.
+
+  figure5_median.png        the paper's Figure 5: median normalised score vs frames
+  iqm_curve.png             IQM of the normalised score vs frames, with its CI band
+  performance_profiles.png  rliable's score distributions of the final normalised scores
+  learning_curves.png       per game: self-play and greedy-evaluation return vs frames,
+                            with the random and reference levels dashed
 
 A run's curve is sampled on a grid of its game's env frames: at frame f, the
 mean return of the last `window` episodes that ended by f (window = the
@@ -6,12 +12,15 @@ scoring's final episodes, so the last point is the run's final score). A
 point past the run's last episode (+ one grid step) is NaN: an unfinished run
 does not pretend to have reached the end.
 
-Figure 5 (per variant): the median over games of the normalised per-game
-mean curve, with rliable stratified-bootstrap bands, drawn where every run of
-the variant has a value. Learning curves (per game): raw return against env
-frames, mean over seeds ± SEM across seeds.
+Figure 5 and the IQM curve (per variant): the median (IQM) over games of the
+normalised per-game curve, with rliable stratified-bootstrap bands, drawn
+where every run of the variant has a value. Learning curves (per game): raw
+return against env frames, mean over seeds ± SEM across seeds; a run's greedy
+evaluations (DIR/eval/curve.csv) are binned on the same grid as the last
+evaluation made by each grid frame (curve_on_grid with a window of 1).
 """
-from typing import Dict, List, NamedTuple, Sequence, Tuple
+import csv
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -89,25 +98,42 @@ def _pyplot():
   return plt
 
 
+def write_csv(path: str, header: Sequence[str], rows: Sequence[Sequence]) -> str:
+  """The data of a figure beside it: PATH.png -> PATH.csv; returns the CSV path."""
+  out = path[:-4] + ".csv" if path.endswith(".png") else path
+  with open(out, "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f)
+    w.writerow(header)
+    for r in rows:
+      w.writerow(["" if isinstance(x, float) and not np.isfinite(x) else x for x in r])
+  return out
+
+
+CURVE_METRICS = {"median": aggregates.median_curve, "iqm": aggregates.iqm_curve}
+
+
 def plot_median_curves(arrays: Dict[str, np.ndarray], x: np.ndarray, x_label: str, y_label: str,
-                       path: str, reps: int, ci: float, seed: int) -> Dict[str, int]:
-  """Figure 5: per-variant median over games with bootstrap bands; returns points drawn."""
+                       path: str, reps: int, ci: float, seed: int, metric: str = "median") -> Dict[str, int]:
+  """Per-variant median (or IQM) over games with bootstrap bands, and its CSV
+  (variant, x, point, CI low, CI high); returns the points drawn per variant."""
   plt = _pyplot()
   fig, ax = plt.subplots(figsize=(6, 4))
-  drawn = {}
+  drawn, rows = {}, []
   task = aggregates.needs_task_bootstrap(arrays)
   for v, arr in arrays.items():
     keep = np.all(np.isfinite(arr), axis=(0, 1))
     drawn[v] = int(keep.sum())
     if not keep.any():
       continue
-    point, low, high = aggregates.bootstrap({v: arr[..., keep]}, aggregates.median_curve,
+    point, low, high = aggregates.bootstrap({v: arr[..., keep]}, CURVE_METRICS[metric],
                                             reps, ci, seed, task)[v]
+    rows += [(v, float(a), float(b), float(c), float(d)) for a, b, c, d in zip(x[keep], point, low, high)]
     line, = ax.plot(x[keep], point, label=v)
     ax.fill_between(x[keep], low, high, alpha=0.25, color=line.get_color(), linewidth=0)
+  write_csv(path, ["variant", x_label.replace(" ", "_"), metric, "ci_low", "ci_high"], rows)
   ax.set_xlabel(x_label)
   ax.set_ylabel(y_label)
-  title = f"median over games, {ci:.0%} CI ({'runs+games' if task else 'runs'} bootstrap)"
+  title = f"{'IQM' if metric == 'iqm' else metric} over games, {ci:.0%} CI ({'runs+games' if task else 'runs'} bootstrap)"
   if any(n < len(x) for n in drawn.values()):
     title += "\nends where the shortest run ends (unfinished runs)"
   ax.set_title(title, fontsize=9)
@@ -130,23 +156,46 @@ def seed_mean_sem(values: List[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
   return mean, sem
 
 
+class Level(NamedTuple):
+  """A horizontal reference line of a learning-curve panel."""
+  value: float
+  label: str
+
+
 def plot_learning_curves(samples, grids: Dict[str, np.ndarray], variants: Sequence[str],
-                         games: Sequence[str], path: str) -> None:
-  """One panel per game: raw return against env frames, mean over seeds ± SEM."""
+                         games: Sequence[str], path: str,
+                         eval_samples: Optional[Dict[Tuple[str, str], List[Tuple[str, np.ndarray]]]] = None,
+                         levels: Optional[Dict[str, Sequence[Level]]] = None) -> str:
+  """One panel per game: raw return against env frames, mean over seeds ± SEM,
+  self-play (solid) and greedy evaluation (dotted, markers) per variant, the
+  `levels` dashed. Writes the CSV (game, variant, kind, frames, mean, sem,
+  seeds) beside the PNG and returns its path."""
   plt = _pyplot()
   cols = min(4, max(1, len(games)))
   rows = -(-len(games) // cols)
   fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
   colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+  data = []
   for ax, g in zip(axes.flat, games):
     for i, v in enumerate(variants):
-      runs = samples.get((v, g), [])
-      if not runs:
-        continue
-      mean, sem = seed_mean_sem([vals for _, vals in runs])
       color = colors[i % len(colors)]
-      ax.plot(grids[g], mean, color=color, label=f"{v} ({len(runs)} seeds)")
-      ax.fill_between(grids[g], mean - sem, mean + sem, color=color, alpha=0.25, linewidth=0)
+      for kind, source in (("selfplay", samples), ("eval", eval_samples or {})):
+        runs = source.get((v, g), [])
+        if not runs:
+          continue
+        mean, sem = seed_mean_sem([vals for _, vals in runs])
+        n = np.sum(np.isfinite(np.stack([vals for _, vals in runs])), axis=0)
+        data += [(g, v, kind, float(f), float(m), float(e), int(k))
+                 for f, m, e, k in zip(grids[g], mean, sem, n) if k > 0]
+        if kind == "selfplay":
+          ax.plot(grids[g], mean, color=color, label=f"{v} self-play ({len(runs)} seeds)")
+          ax.fill_between(grids[g], mean - sem, mean + sem, color=color, alpha=0.25, linewidth=0)
+        else:
+          ax.plot(grids[g], mean, color=color, linestyle=":", marker=".", markersize=3,
+                  label=f"{v} greedy eval")
+    for j, level in enumerate((levels or {}).get(g, ())):
+      ax.axhline(level.value, color="0.35" if j == 0 else "0.6", linestyle="--", linewidth=1,
+                 label=level.label)
     ax.set_title(g, fontsize=10)
     ax.set_xlabel("env frames")
     ax.set_ylabel("return")
@@ -157,6 +206,39 @@ def plot_learning_curves(samples, grids: Dict[str, np.ndarray], variants: Sequen
   fig.tight_layout()
   fig.savefig(path, dpi=100)
   plt.close(fig)
+  return write_csv(path, ["game", "variant", "kind", "env_frames", "mean", "sem", "seeds"], data)
+
+
+def plot_performance_profiles(matrices: Dict[str, np.ndarray], path: str, reps: int, ci: float,
+                              seed: int, points: int = 81) -> str:
+  """rliable's performance profiles (the fraction of runs x games whose
+  normalised final score exceeds tau) with bootstrap bands, and its CSV
+  (variant, tau, fraction, CI low, CI high); returns the CSV path."""
+  from rliable import library, plot_utils  # lazily: rliable pulls in arch (slow)
+  plt = _pyplot()
+  finite = [m[np.isfinite(m)] for m in matrices.values() if m.size]
+  top = max([1.0] + [float(x.max()) for x in finite if x.size])
+  low = min([0.0] + [float(x.min()) for x in finite if x.size])
+  taus = np.linspace(low, top, points)
+  task = aggregates.needs_task_bootstrap(matrices)
+  with aggregates.seeded_global_rng(seed):
+    profiles, cis = library.create_performance_profile(
+        {v: m for v, m in matrices.items() if m.size}, taus, reps=reps,
+        confidence_interval_size=ci, task_bootstrap=task)
+  fig, ax = plt.subplots(figsize=(6, 4))
+  plot_utils.plot_performance_profiles(profiles, taus, performance_profile_cis=cis, ax=ax,
+                                       xlabel=r"normalised score $\tau$",
+                                       ylabel=r"fraction of runs with score $> \tau$",
+                                       labelsize="medium", ticklabelsize="medium")
+  ax.legend(fontsize=8)
+  ax.set_title(f"performance profiles, {ci:.0%} CI ({'runs+games' if task else 'runs'} bootstrap)",
+               fontsize=9)
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
+  plt.close(fig)
+  rows = [(v, float(t), float(p), float(lo), float(hi)) for v in profiles
+          for t, p, lo, hi in zip(taus, profiles[v], cis[v][0], cis[v][1])]
+  return write_csv(path, ["variant", "tau", "fraction_above", "ci_low", "ci_high"], rows)
 
 
 def x_axis(grids: Dict[str, np.ndarray], games: Sequence[str], points: int) -> Tuple[np.ndarray, str]:

@@ -4,6 +4,7 @@
     paper_table3()          -> {"pong": {"muzero_mean": -7.0, ...}, ...}
     paper_settings()        -> {"Table 1": [(row, value), ...], "Table 2": [...]}
     atari_game_id("MsPacman") -> "ms_pacman";  atari_game_id("MinAtar/Breakout") -> None
+    small_game_reference("MinAtar/Breakout") -> (random 0.5, reference 10.0, source)
 
 Game names are ale-py ROM ids ("pong", "ms_pacman").
 """
@@ -12,7 +13,7 @@ import functools
 import os
 import re
 import unicodedata
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from pipeline.errors import PipelineError
 
@@ -121,3 +122,50 @@ def human_normalised(score: float, game: str, table: str = DEFAULT_HUMAN_TABLE) 
   random_score, human_score = human_random(table)[game]
   return (score - random_score) / (human_score - random_score)
 
+
+
+# --- Small games (CartPole, MinAtar): a measured random score and a published reference.
+RANDOM_BASELINES = "random_baselines.csv"   # measured: ./run.sh bench random_baseline
+MINATAR_REFERENCE = "minatar_reference.csv"  # Young & Tian 2019, read off a figure
+MINATAR_REFERENCE_COLUMN = "dqn_5m"
+CARTPOLE_MAX_RETURN = 500.0                  # CartPole-v1's time limit: the best possible return
+
+
+class SmallGameReference(NamedTuple):
+  random: float     # mean return of uniform-random play, measured by the project
+  reference: float  # a published (or the maximal) score
+  source: str       # where `reference` comes from
+
+
+@functools.lru_cache(maxsize=None)
+def random_baselines() -> Dict[str, float]:
+  """{game: mean return of uniform-random play} from pipeline/data/random_baselines.csv."""
+  rows = read_numeric_csv(data_path(RANDOM_BASELINES), "game", ("mean_return",))
+  return {g: r["mean_return"] for g, r in rows.items()}
+
+
+@functools.lru_cache(maxsize=None)
+def minatar_reference(column: str = MINATAR_REFERENCE_COLUMN) -> Dict[str, float]:
+  """{"MinAtar/Breakout": DQN's return at 5M frames, ...} (approximate: read off a figure)."""
+  rows = read_numeric_csv(data_path(MINATAR_REFERENCE), "game", (column,))
+  return {f"MinAtar/{g}": r[column] for g, r in rows.items()}
+
+
+def base_game(name: str) -> str:
+  """The environment of a study game label: "CartPole-v1 [on-policy]" -> "CartPole-v1"."""
+  return re.sub(r"\s*\[[^\]]*\]$", "", canonical_name(name))
+
+
+def small_game_reference(name: str) -> Optional[SmallGameReference]:
+  """Random and reference scores of CartPole-v1 and the MinAtar games; None for others."""
+  game = base_game(name)
+  randoms = random_baselines()
+  if game not in randoms:
+    return None
+  if game == "CartPole-v1":
+    return SmallGameReference(randoms[game], CARTPOLE_MAX_RETURN, "CartPole-v1's maximal return (500)")
+  minatar = minatar_reference()
+  if game in minatar:
+    return SmallGameReference(randoms[game], minatar[game],
+                              "MinAtar DQN at 5M frames (Young & Tian 2019, read off a figure)")
+  return None

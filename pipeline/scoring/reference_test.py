@@ -61,12 +61,32 @@ def test_paper_settings_parse_and_row_names_exist():
 def test_bounds():
   b = normalise.game_bounds("pong", [0.0])
   assert (b.kind, b.low, b.high) == ("human", -20.71, 14.59)
-  b = normalise.game_bounds("CartPole-v1", [10.0, 30.0, 20.0])
+  b = normalise.game_bounds("CartPole-v1", [10.0, 30.0, 20.0], other="minmax")
   assert (b.kind, b.low, b.high) == ("minmax", 10.0, 30.0)
   assert b.apply(20.0) == 0.5
-  flat = normalise.game_bounds("MinAtar/Breakout", [7.0, 7.0])
+  flat = normalise.game_bounds("MinAtar/Breakout", [7.0, 7.0], other="minmax")
   assert flat.apply(7.0) == 0.0  # zero range: everything maps to 0
+  unknown = normalise.game_bounds("FourRooms", [1.0, 3.0])  # no reference known: min-max
+  assert (unknown.kind, unknown.low, unknown.high) == ("minmax", 1.0, 3.0)
   raw = normalise.game_bounds("CartPole-v1", [10.0, 30.0], other="raw")
   assert raw.apply(12.5) == 12.5
   with pytest.raises(PipelineError, match="unknown normalisation"):
     normalise.game_bounds("CartPole-v1", [1.0], other="zscore")
+
+
+def test_reference_normalisation_hand_computed():
+  # (score - random) / (reference - random) with the committed random baselines
+  # (pipeline/data/random_baselines.csv) and references (DQN at 5M frames; CartPole 500).
+  randoms = {"CartPole-v1": 22.51, "MinAtar/Breakout": 0.49, "MinAtar/Seaquest": 0.11}
+  assert {g: reference.random_baselines()[g] for g in randoms} == randoms
+  cart = normalise.game_bounds("CartPole-v1", [0.0])
+  assert (cart.kind, cart.low, cart.high) == ("reference", 22.51, 500.0)
+  assert cart.apply(261.255) == pytest.approx(0.5)      # (261.255 - 22.51) / 477.49
+  breakout = normalise.game_bounds("MinAtar/Breakout", [])
+  assert breakout.apply(5.245) == pytest.approx(0.5)    # (5.245 - 0.49) / (10 - 0.49)
+  assert breakout.apply(0.49) == 0.0
+  seaquest = normalise.game_bounds("MinAtar/Seaquest [on-policy]", [])  # a study's setting label
+  assert (seaquest.low, seaquest.high) == (0.11, 20.0)
+  assert seaquest.apply(20.0) == pytest.approx(1.0)
+  assert reference.small_game_reference("Asterix") is None  # no MinAtar/ prefix: not MinAtar
+  assert "read off a figure" in reference.small_game_reference("MinAtar/Asterix").source

@@ -31,7 +31,7 @@ DEFAULT_BASELINE, DEFAULT_TREATMENT = "muzero", "muzero_pve"
 @dataclasses.dataclass
 class Options:
   human_table: str = reference.DEFAULT_HUMAN_TABLE  # or "dqn_zoo"
-  other: str = "minmax"       # non-Atari games: "minmax" or "raw"
+  other: str = "reference"    # non-Atari games: "reference", "minmax" or "raw"
   reps: int = 2000            # bootstrap replications for the summary
   ci: float = 0.95
   seed: int = 0               # bootstrap seed
@@ -53,6 +53,8 @@ class Analysis:
   estimates: Dict[str, Dict[str, aggregates.Estimate]]
   counts: Dict[str, Tuple[int, int]]   # variant -> (games, runs per game) in the aggregates
   task_bootstrap: bool
+  matrices: Dict[str, np.ndarray]              # variant -> [runs, aggregate games] normalised scores
+  improvement: Dict[str, aggregates.Estimate]  # P(variant > baseline) over the aggregate games
   tests: Dict[str, WilcoxonResult]             # raw per-game means, vs baseline
   tests_normalised: Dict[str, WilcoxonResult]  # normalised per-game means, vs baseline
   options: Options
@@ -101,12 +103,15 @@ def analyse(per_seed: PerSeed, stats: Dict[Tuple[str, str], GameStat], options: 
               for v in variants}
   estimates, task = aggregates.interval_estimates(matrices, options.reps, options.ci, options.seed)
   counts = {v: (len(common), int(matrices[v].shape[0])) for v in variants}
+  improvement = {v: aggregates.probability_of_improvement(matrices[v], matrices[base], options.reps,
+                                                          options.ci, options.seed)
+                 for v in variants if v != base and matrices[v].size and matrices[base].size}
   mean_of = lambda v, norm: {g: (float(bounds[g].apply(stats[(g, v)].mean)) if norm else stats[(g, v)].mean)
                              for g in games if (g, v) in stats}
   tests = {v: wilcoxon_test(mean_of(base, False), mean_of(v, False)) for v in variants if v != base}
   tests_n = {v: wilcoxon_test(mean_of(base, True), mean_of(v, True)) for v in variants if v != base}
   return Analysis(variants, base, treat, games, stats, bounds, common, estimates, counts, task,
-                  tests, tests_n, options)
+                  matrices, improvement, tests, tests_n, options)
 
 
 def _json_number(x):
@@ -134,11 +139,19 @@ def summary_dict(a: Analysis) -> Dict:
     variants[v] = entry
   main = a.tests.get(a.treatment)
   main_n = a.tests_normalised.get(a.treatment)
+  improvement = {v: {"point": _json_number(e.point), "ci": [_json_number(e.low), _json_number(e.high)]}
+                 for v, e in a.improvement.items()}
   return {
       "variants": variants,
       "variant_names": a.variants,
       "baseline": a.baseline,
       "treatment": a.treatment,
+      "probability_of_improvement": improvement.get(a.treatment),
+      "probability_of_improvement_description": (
+          f"P(variant > {a.baseline}) on the normalised scores of the aggregate games: the "
+          "Mann-Whitney probability that a run of the variant beats a run of the baseline, averaged "
+          "over games (rliable), with a stratified-bootstrap CI"),
+      "probability_of_improvement_by_variant": improvement,
       "wilcoxon_p": _json_number(main.p) if main else None,
       "wilcoxon_n": main.n if main else 0,
       "wilcoxon_method": main.method if main else "none",
@@ -165,13 +178,16 @@ def summary_dict(a: Analysis) -> Dict:
   }
 
 
+def summary_table_for(a: Analysis, name: str = "summary", caption_extra: str = "") -> Table:
+  return score_tables.summary_table(
+      a.estimates, a.variants, a.counts, a.tests, a.baseline, a.improvement,
+      normalise.describe(a.bounds, a.options.human_table),
+      aggregates.bootstrap_label(a.task_bootstrap, a.options.reps, a.options.ci), name, caption_extra)
+
+
 def score_tables_for(a: Analysis, with_paper: Optional[bool] = None, caption_extra: str = "") -> List[Table]:
   t3 = score_tables.table3(a.stats, a.variants, a.games, with_paper, caption_extra)
-  summary = score_tables.summary_table(
-      a.estimates, a.variants, a.counts, a.tests, a.baseline,
-      normalise.describe(a.bounds, a.options.human_table),
-      aggregates.bootstrap_label(a.task_bootstrap, a.options.reps, a.options.ci))
-  return [t3, summary]
+  return [t3, summary_table_for(a)]
 
 
 def settings_tables_for(runs: Sequence[Tuple[str, str, Dict]]) -> List[Table]:
@@ -196,19 +212,35 @@ def write_report(a: Analysis, out_dir: str, tables: Sequence[Table], extra: Opti
   return summary
 
 
-def format_summary(summary: Dict) -> str:
-  """What the tables stage prints: the summary table, the test and where the files are."""
+def _comparison_lines(summary: Dict) -> List[str]:
+  """The probability of improvement and the Wilcoxon test of one summary dict."""
+  if not summary["treatment"]:
+    return [f"Wilcoxon: needs two variants; only {', '.join(summary['variant_names'])} here"]
+  lines = []
+  pi = summary.get("probability_of_improvement")
+  if pi and pi["point"] is not None:
+    lines.append(f"Probability of improvement P({summary['treatment']} > {summary['baseline']}) = "
+                 f"{pi['point']:.2f} [{pi['ci'][0]:.2f}, {pi['ci'][1]:.2f}] (normalised scores, "
+                 f"{len(summary['aggregate_games'])} games)")
   p = summary["wilcoxon_p"]
-  lines = [summary["summary_markdown"].rstrip(), ""]
-  if summary["treatment"]:
-    p_text = "n/a (no game with a non-zero difference)" if p is None else f"{p:.3f} ({p:.6g})"
-    lines.append(
-        f"Wilcoxon signed-rank, {summary['treatment']} vs {summary['baseline']} over games (raw per-game "
-        f"means, two-sided, zero differences dropped): p = {p_text}, n = {summary['wilcoxon_n']} of "
-        f"{summary['wilcoxon_paired_games']} games ({summary['wilcoxon_zero_dropped']} zero differences "
-        f"dropped; {summary['wilcoxon_method']})")
-  else:
-    lines.append(f"Wilcoxon: needs two variants; only {', '.join(summary['variant_names'])} here")
+  p_text = "n/a (no game with a non-zero difference)" if p is None else f"{p:.3f} ({p:.6g})"
+  lines.append(
+      f"Wilcoxon signed-rank, {summary['treatment']} vs {summary['baseline']} over games (raw per-game "
+      f"means, two-sided, zero differences dropped): p = {p_text}, n = {summary['wilcoxon_n']} of "
+      f"{summary['wilcoxon_paired_games']} games ({summary['wilcoxon_zero_dropped']} zero differences "
+      f"dropped; {summary['wilcoxon_method']})")
+  return lines
+
+
+def format_summary(summary: Dict) -> str:
+  """What the tables stage prints: the summary table(s), the tests and where the files are."""
+  lines = []
+  if summary.get("settings"):
+    lines.append(f"== {summary.get('setting', 'main')} setting ==")
+  lines += [summary["summary_markdown"].rstrip(), ""] + _comparison_lines(summary)
+  for setting, other in (summary.get("settings") or {}).items():
+    lines += ["", f"== {setting} setting ==", (other.get("summary_markdown") or "").rstrip(), ""]
+    lines += _comparison_lines(other)
   lines.append(f"Normalisation: {summary['normalisation']['description']}")
   if summary.get("figures"):
     lines.append("Figures: " + ", ".join(summary["figures"]))

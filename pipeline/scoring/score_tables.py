@@ -58,31 +58,41 @@ def table3(stats: Dict[Tuple[str, str], GameStat], variants: Sequence[str], game
 
 def summary_table(estimates: Dict[str, Dict[str, aggregates.Estimate]], variants: Sequence[str],
                   counts: Dict[str, Tuple[int, int]], tests: Dict[str, WilcoxonResult],
-                  baseline: str, score_kind: str, interval_label: str) -> Table:
-  """One row per variant: aggregates with CIs, and its Wilcoxon test against the baseline.
+                  baseline: str, improvement: Dict[str, aggregates.Estimate], score_kind: str,
+                  interval_label: str, name: str = "summary", caption_extra: str = "") -> Table:
+  """One row per variant: aggregates with CIs, its probability of improvement
+  over the baseline and its Wilcoxon test against it.
 
-  counts: {variant: (games, runs per game)}; tests: {variant: result vs baseline}.
+  counts: {variant: (games, runs per game)}; tests, improvement: {variant: vs baseline}.
   """
   header = ["variant", "games", "runs/game", "median [CI]", "mean [CI]", "IQM [CI]",
+            "optimality gap [CI]", f"P(> {baseline}) [CI]",
             f"wins/losses vs {baseline}", f"Wilcoxon p vs {baseline}", "n"]
   csv_header = ["variant", "games", "runs_per_game"]
   for m in aggregates.METRICS:
     csv_header += [m, f"{m}_ci_low", f"{m}_ci_high"]
+  csv_header += ["p_improvement", "p_improvement_ci_low", "p_improvement_ci_high"]
   csv_header += ["wins", "losses", "wilcoxon_p", "wilcoxon_n", "wilcoxon_method"]
   rows, csv_rows = [], []
   for v in variants:
     est, (n_games, n_runs) = estimates[v], counts[v]
-    t = tests.get(v)
+    t, pi = tests.get(v), improvement.get(v)
     row = [v, str(n_games), str(n_runs)] + [fmt_estimate(*est[m]) for m in aggregates.METRICS]
+    row += [fmt_estimate(*pi) if pi else "-"]
     row += [f"{t.wins}/{t.losses}", f"{t.p:.3f}", str(t.n)] if t else ["-", "-", "-"]
     csv_row = [v, n_games, n_runs]
     for m in aggregates.METRICS:
       csv_row += list(est[m])
+    csv_row += list(pi) if pi else [NAN, NAN, NAN]
     csv_row += [t.wins, t.losses, t.p, t.n, t.method] if t else ["", "", NAN, "", ""]
     rows.append(row)
     csv_rows.append(csv_row)
   notes = [f"Scores: {score_kind}.", f"Intervals: {interval_label}.",
-           "Median and mean over games of the per-game mean; IQM over all runs x games.",
+           "Median and mean over games of the per-game mean; IQM over all runs x games; optimality "
+           "gap: mean of max(0, 1 - score) over all runs x games.",
+           f"P(> {baseline}): probability of improvement (rliable), the chance that a run of the "
+           "variant scores above a run of the baseline on a game, averaged over games.",
            "Wilcoxon signed-rank over games of the raw per-game means, two-sided, zero differences "
            "dropped; n = games used."]
-  return Table("summary", "Summary: aggregate scores per variant", header, rows, csv_header, csv_rows, notes)
+  caption = "Summary: aggregate scores per variant" + (f"; {caption_extra}" if caption_extra else "")
+  return Table(name, caption, header, rows, csv_header, csv_rows, notes)

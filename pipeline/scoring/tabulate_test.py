@@ -22,11 +22,19 @@ def _returns(game, variant, seed, n=12):
   return [base + bonus + seed + 0.5 * i for i in range(n)]
 
 
-def _make_run(study, name, game, variant, seed, returns, finished=True, actors=1, relative=False):
+def _make_run(study, name, game, variant, seed, returns, finished=True, actors=1, relative=False,
+              setting=None, eval_curve=()):
   run_dir = os.path.join(study, "runs", name)
   os.makedirs(run_dir)
   with open(os.path.join(run_dir, "run.json"), "w") as f:
-    json.dump({"game": game, "variant": variant, "seed": seed}, f)
+    json.dump(dict({"game": game, "variant": variant, "seed": seed},
+                   **({"setting": setting} if setting else {})), f)
+  if eval_curve:  # [(env frames, mean greedy return)], as the pipeline stage writes it
+    os.makedirs(os.path.join(run_dir, "eval"))
+    with open(os.path.join(run_dir, "eval", "curve.csv"), "w") as f:
+      f.write("learner_step,wall_seconds,env_frames,eval_return_mean,eval_episodes\n")
+      for i, (frames, ret) in enumerate(eval_curve):
+        f.write(f"{100 * (i + 1)},{10.0 * i},{frames},{ret},10\n")
   c = config_schema.base_config()
   c.env.name, c.seed = game, seed
   c.past_policies.enabled = variant == "muzero_pve"
@@ -56,7 +64,12 @@ def study(tmp_path_factory):
         name = f"{game.replace('/', '_')}-{variant}-{seed}"
         last = game == "MinAtar/Breakout" and variant == "muzero_pve" and seed == 1
         _make_run(root, name, game, variant, seed, _returns(game, variant, seed),
-                  finished=not last, actors=2 if seed == 1 else 1, relative=seed == 0)
+                  finished=not last, actors=2 if seed == 1 else 1, relative=seed == 0,
+                  eval_curve=[(100, 10.0 + seed), (300, 30.0 + seed)] if game == "CartPole-v1" else ())
+        # The same game on-policy: its own rows and its own summary, not one more game.
+        if game == "CartPole-v1":
+          _make_run(root, f"onpolicy-{variant}-{seed}", game, variant, seed,
+                    [50.0 + seed + (5.0 if variant == "muzero" else 0.0)] * 6, setting="on-policy")
   _make_run(root, "CartPole-v1-muzero-2", "CartPole-v1", "muzero", 2, [])  # no episodes yet
   os.makedirs(os.path.join(root, "runs", "starting"))                        # no run.json yet
   os.makedirs(os.path.join(root, "runs", "torn"))
@@ -96,7 +109,7 @@ def test_study_scores_match_hand_computation(study):
 
 def test_study_summary_and_files(study):
   root, summary = study
-  assert summary["runs"] == {"finished": 7, "running": 1, "no_episodes": 1, "total": 9}
+  assert summary["runs"] == {"finished": 11, "running": 1, "no_episodes": 1, "total": 13}
   assert any("starting" in n for n in summary["notes"])
   assert any(n.startswith("torn: skipped") and "not valid JSON" in n for n in summary["notes"])
   with open(os.path.join(root, "tables", "summary.json")) as f:
@@ -109,20 +122,62 @@ def test_study_summary_and_files(study):
     for m in ("median", "mean", "iqm"):
       lo, hi = on_disk["variants"][v][f"{m}_ci"]
       assert lo <= on_disk["variants"][v][m] <= hi
-  # Min-max bounds of a non-Atari game span the training curves: the lowest point is an early
-  # trailing mean (returns rise from 100), the highest the best final score (seed 1 of
-  # muzero_pve: 104 + mean(0.5 * [7..11]) = 108.5).
+  # CartPole: (score - random) / (500 - random), random from pipeline/data/random_baselines.csv.
   cart = on_disk["normalisation"]["bounds"]["CartPole-v1"]
-  assert cart["kind"] == "minmax" and 100.0 <= cart["low"] < 102.0
-  assert cart["high"] == pytest.approx(108.5)
-  for name in ("table1_settings", "table2_hyperparameters", "table3_scores", "summary"):
+  assert (cart["kind"], cart["low"], cart["high"]) == ("reference", 22.51, 500.0)
+  assert on_disk["games"] == ["CartPole-v1", "MinAtar/Breakout"]  # the replay setting
+  pi = on_disk["probability_of_improvement"]
+  assert pi["point"] == 1.0  # muzero_pve is ahead on every seed of both games
+  # The on-policy setting: its own analysis, where muzero is 5 ahead.
+  on = on_disk["settings"]["on-policy"]
+  assert on["games"] == ["CartPole-v1 [on-policy]"]
+  assert on["probability_of_improvement"]["point"] == 0.0
+  assert on["variants"]["muzero"]["mean"] == pytest.approx((55.5 - 22.51) / (500 - 22.51))
+  for name in ("table1_settings", "table2_hyperparameters", "table3_scores", "summary",
+               "summary_on_policy"):
     for ext in ("md", "csv", "tex"):
       assert os.path.getsize(os.path.join(root, "tables", f"{name}.{ext}")) > 0
   for path in summary["figures"]:
     with open(path, "rb") as f:
       assert f.read(8) == b"\x89PNG\r\n\x1a\n"
-  assert sorted(os.path.basename(p) for p in summary["figures"]) == ["figure5_median.png",
-                                                                     "learning_curves.png"]
+    assert os.path.getsize(path[:-4] + ".csv") > 0  # every figure has its data beside it
+  assert sorted(os.path.basename(p) for p in summary["figures"]) == [
+      "figure5_median.png", "figure5_median_on_policy.png", "iqm_curve.png", "iqm_curve_on_policy.png",
+      "learning_curves.png", "performance_profiles.png", "performance_profiles_on_policy.png"]
+
+
+def test_study_minmax_bounds_span_the_training_curves(study):
+  root, _ = study
+  summary = tabulate.tabulate_study(root, Options(reps=20, curve_reps=20, curve_points=8, other="minmax"))
+  # Min-max bounds of a non-Atari game span the training curves: the lowest point is an early
+  # trailing mean (returns rise from 100), the highest the best final score (seed 1 of
+  # muzero_pve: 104 + mean(0.5 * [7..11]) = 108.5).
+  cart = summary["normalisation"]["bounds"]["CartPole-v1"]
+  assert cart["kind"] == "minmax" and 100.0 <= cart["low"] < 102.0
+  assert cart["high"] == pytest.approx(108.5)
+
+
+def test_learning_curve_data_hand_computed(study):
+  root, _ = study
+  with open(os.path.join(root, "figures", "learning_curves.csv"), newline="") as f:
+    rows = list(csv.DictReader(f))
+  cart = [r for r in rows if r["game"] == "CartPole-v1" and r["variant"] == "muzero"]
+  # Grid: 8 points up to the most frames of any CartPole run (12 episodes x 40 frames = 480):
+  # 60, 120, ..., 480. Self-play at 120 frames: each seed's trailing mean of the episodes
+  # ended by then (3 of 40 frames each; window 5): seed 0: 100 + mean(0, .5, 1) = 100.5,
+  # seed 1: 101.5 -> mean 101.0, SEM |100.5 - 101.5| / 2 = 0.5.
+  play = {float(r["env_frames"]): r for r in cart if r["kind"] == "selfplay"}
+  assert float(play[120.0]["mean"]) == pytest.approx(101.0)
+  assert float(play[120.0]["sem"]) == pytest.approx(0.5)
+  assert play[120.0]["seeds"] == "2"
+  # Evaluations (frames 100 and 300): the last one made by each grid frame; none by 60,
+  # the first by 120 and 240 (10 and 11: mean 10.5), the second from 300 to 360 (one grid
+  # step past the last evaluation), nothing after.
+  ev = {float(r["env_frames"]): r for r in cart if r["kind"] == "eval"}
+  assert sorted(ev) == [120.0, 180.0, 240.0, 300.0, 360.0]
+  assert float(ev[240.0]["mean"]) == pytest.approx(10.5)
+  assert float(ev[360.0]["mean"]) == pytest.approx(30.5)
+  assert float(ev[360.0]["sem"]) == pytest.approx(0.5)
 
 
 def test_study_without_runs(tmp_path):

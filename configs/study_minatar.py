@@ -1,0 +1,62 @@
+"""The PVE paper's comparison at laptop scale: MuZero against MuZero + past
+policies on CartPole and the five MinAtar games, 3 seeds each, in the replay
+setting; plus the paper's own on-policy setting (a queue: every sequence is
+trained on once) on CartPole and MinAtar Breakout.
+
+    ./run.sh study --config=configs/study_minatar.py --workdir=/work/study_minatar
+
+48 runs, 2 at a time, sized for about 3 hours on 2 cores (BENCHMARKS.md has
+the measured wall-clock). Stop it at any time; the same command resumes it:
+finished runs are kept, interrupted ones resume from their checkpoints.
+
+Budgets are learner steps, equal for the two variants of a game:
+  * CartPole-v1: 2,000 steps (about 110k frames), no early stop at 475.
+  * MinAtar: 2,000 steps (about 65k agent steps; MinAtar has no frame skip,
+    so frames = agent steps). Sticky actions with probability 0.1, MinAtar's
+    default (pipeline/envs/minatar.py), all 6 actions in every game.
+  * On-policy (replay.kind = "queue", every sequence used once, every step
+    an unroll start): batch 16 sequences, so that the actor can keep up;
+    1,000 steps on each (about the wall-clock of a replay run).
+Every run evaluates greedily (10 episodes) through training, for the
+evaluation curves, and scores by the mean of its final 200 self-play
+episodes (the paper's Table 3 rule).
+"""
+import ml_collections
+
+# Past policies at laptop scale: 32 stored heads, a snapshot every 20 steps,
+# 8 heads drawn per step (an unbiased estimate of the mean over all 32).
+PVE = (("past_policies.enabled", True), ("past_policies.interval", 20),
+       ("past_policies.size", 32), ("past_policies.heads_per_step", 8))
+
+MINATAR = ("Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders")
+ON_POLICY = (("replay.kind", "queue"), ("learner.batch_size", 16),
+             ("replay.min_size_to_sample", 16))
+
+
+def get_config():
+  # Overrides are (dotted config key, value) pairs (ConfigDict keys cannot hold dots).
+  c = ml_collections.ConfigDict()
+  c.name = "minatar"
+  cartpole = {"name": "CartPole-v1", "config": "configs/cartpole.py",
+              "overrides": (("learner.num_steps", 2000), ("evaluate.target_return", 0.0),
+                            ("evaluate.every_steps", 250))}
+  minatar = [{"name": f"MinAtar/{g}", "config": "configs/minatar.py",
+              "overrides": (("learner.num_steps", 2000), ("evaluate.every_steps", 500))}
+             for g in MINATAR]
+  on_policy = [
+      {"name": "CartPole-v1", "config": "configs/cartpole.py", "setting": "on-policy",
+       "overrides": (("learner.num_steps", 1000), ("evaluate.target_return", 0.0),
+                     ("evaluate.every_steps", 250)) + ON_POLICY},
+      {"name": "MinAtar/Breakout", "config": "configs/minatar.py", "setting": "on-policy",
+       "overrides": (("learner.num_steps", 1000), ("evaluate.every_steps", 250)) + ON_POLICY},
+  ]
+  c.games = [cartpole] + minatar + on_policy
+  c.variants = [
+      {"name": "muzero", "overrides": ()},
+      {"name": "muzero_pve", "overrides": PVE},
+  ]
+  c.seeds = [0, 1, 2]
+  c.budget = (("scoring.final_episodes", 200), ("evaluate.num_episodes", 10),
+              ("evaluate.num_envs", 10))
+  c.workers = 2
+  return c

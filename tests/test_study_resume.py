@@ -1,0 +1,67 @@
+"""A study killed mid-run (SIGKILL to the study and its runs), then the same command again."""
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+from conftest import REPO, job, run
+from pipeline.study import checkpoint_step
+
+STUDY_CONFIG = '''
+import ml_collections
+
+TINY = (("learner.batch_size", 16), ("replay.min_size_to_sample", 16),
+        ("replay.samples_per_insert", 8.0), ("search.num_simulations", 4),
+        ("evaluate.num_simulations", 4), ("actors.envs_per_actor", 4),
+        ("evaluate.num_envs", 2), ("network.hidden_sizes", (32,)), ("network.latent_size", 16),
+        ("network.head_hidden", 16), ("learner.checkpoint_every_seconds", 1.0),
+        ("search.implementation", "reference"), ("evaluate.target_return", 0.0),
+        ("evaluate.every_steps", 0))
+
+
+def get_config():
+  c = ml_collections.ConfigDict()
+  c.name = "tiny"
+  c.games = [{"name": "CartPole-v1", "config": "configs/cartpole.py",
+              "overrides": TINY + (("learner.num_steps", 150),)}]
+  c.variants = [{"name": "muzero", "overrides": ()}]
+  c.seeds = [0, 1]
+  c.budget = (("scoring.final_episodes", 20), ("evaluate.num_episodes", 2))
+  c.workers = 1
+  return c
+'''
+
+
+def test_killed_study_resumes_its_unfinished_run(tmp_path, job_env):
+  config = tmp_path / "study_tiny.py"
+  config.write_text(STUDY_CONFIG)
+  workdir = tmp_path / "study"
+  cmd = job("study", f"--config={config}", f"--workdir={workdir}")
+  first, second = workdir / "runs" / "cartpole_v1__muzero__s0", workdir / "runs" / "cartpole_v1__muzero__s1"
+  proc = subprocess.Popen(cmd, cwd=REPO, env=job_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, start_new_session=True)
+  deadline = time.time() + 300
+  while checkpoint_step(str(second)) < 15 and time.time() < deadline:
+    assert proc.poll() is None, proc.stdout.read()[-3000:]
+    time.sleep(0.2)
+  assert checkpoint_step(str(second)) >= 15, "the second run wrote no checkpoint in time"
+  os.killpg(proc.pid, signal.SIGKILL)  # the study runner and its running pipeline die at once
+  proc.wait()
+  time.sleep(1.0)
+  assert (first / "result.json").exists() and not (second / "result.json").exists()
+  first_result = (first / "result.json").read_text()
+  killed_at = checkpoint_step(str(second))
+
+  again = run(cmd, job_env, timeout=300)
+  assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+  assert "2 runs: 1 finished already, 1 to run" in again.stdout
+  assert f"started cartpole_v1__muzero__s1 (resuming at step " in again.stdout
+  assert (first / "result.json").read_text() == first_result  # the finished run was not redone
+  log = (second / "pipeline.log").read_text()
+  resumed = re.search(r"learner resumed at step (\d+)", log)
+  assert resumed and int(resumed.group(1)) == killed_at, log[-2000:]
+  assert json.loads((second / "result.json").read_text())["learner_steps"] == 150
+  summary = json.loads((workdir / "tables" / "summary.json").read_text())
+  assert summary["runs"]["finished"] == 2
