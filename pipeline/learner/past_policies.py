@@ -1,7 +1,7 @@
 """The past-policies loss of Proper Value Equivalence (Grimm et al. 2021, A.4).
 
-Every `interval` learner steps the current value and policy heads are copied
-into a ring buffer of `size` snapshots (frozen, checkpointed). The extra loss
+Every `interval` learner steps from `start_step` on (0: from the start) the
+current value and policy heads are copied into a ring buffer of `size` snapshots (frozen, checkpointed). The extra loss
 regresses each stored value head j, applied to the current model's latents
 along the K-step unroll, onto a V-trace return for stored policy j computed
 from the sequence's rewards, with importance ratios
@@ -44,6 +44,7 @@ class PastPolicies(tf.Module):
     pc = config.past_policies
     self.config, self.network = config, network
     self.size, self.interval, self.weight = pc.size, pc.interval, pc.weight
+    self.start_step = pc.start_step
     stack = lambda ws: [tf.Variable(tf.zeros([pc.size] + w.shape.as_list()), trainable=False)
                         for w in ws]
     self.value_weights = stack(network.value_head.weights)
@@ -68,11 +69,13 @@ class PastPolicies(tf.Module):
     self.count.assign(tf.minimum(self.count + 1, self.size))
 
   def after_update(self, step: tf.Tensor) -> None:
-    """Inside the compiled step: a snapshot every `interval` learner steps."""
+    """Inside the compiled step: a snapshot every `interval` learner steps from `start_step`."""
     def push():
       self.push()
       return tf.no_op()
-    tf.cond(tf.equal(tf.cast(step, tf.int64) % self.interval, 0), push, tf.no_op)
+    step = tf.cast(step, tf.int64)
+    due = tf.logical_and(tf.equal(step % self.interval, 0), step >= self.start_step)
+    tf.cond(due, push, tf.no_op)
 
   def chosen_heads(self):
     """(value weights, policy weights, used [m]) of the m heads used this step."""

@@ -167,6 +167,19 @@ def test_ring_buffer_keeps_the_newest_size_snapshots():
   assert int(module.count.numpy()) == P
 
 
+def test_snapshots_every_interval_from_the_start_step():
+  c = _config()
+  c.past_policies.interval, c.past_policies.start_step = 10, 25
+  module = PastPolicies(c, make_network(c, (4,), A))
+  stored_after = []
+  for step in range(1, 61):
+    module.after_update(tf.constant(step, tf.int64))
+    stored_after.append(int(module.count.numpy()))
+  # Snapshots at steps 30, 40, 50, 60 only (10 and 20 are before the start step).
+  snapshot_steps = [step for step in range(2, 61) if stored_after[step - 1] > stored_after[step - 2]]
+  assert snapshot_steps == [30, 40, 50, 60] and stored_after[28] == 0
+
+
 def test_stored_heads_frozen_and_gradient_reaches_representation_and_dynamics_only():
   c, net, module, seq, starts, latents = _setup(3)
   before = [w.numpy().copy() for w in module.value_weights + module.policy_weights]
