@@ -36,3 +36,44 @@ def test_study_clock_per_game_rates():
       (0.3 * 2000 + 0.3 * 1500) / 2)
   on_policy = _spec("CartPole-v1", 1000, "on-policy")  # another setting is another cost
   assert clock.seconds_left([on_policy], []) == pytest.approx((0.1 + 0.3) / 2 * 1000 / 2)
+
+
+def _load(path):
+  import importlib.util
+  spec = importlib.util.spec_from_file_location("cfg", path)
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module.get_config()
+
+
+@pytest.mark.parametrize("path", ["configs/study_default.py", "configs/study_minatar.py",
+                                  "configs/study_pve_cartpole.py"])
+def test_every_run_of_a_study_config_is_a_valid_run_config(path):
+  from pipeline import config_schema
+  specs = study.expand(_load(path))
+  assert len({s.name for s in specs}) == len(specs)  # no two runs share a directory
+  for spec in specs:
+    config = _load(spec.config_path)
+    config.lock()  # a key the run config lacks (a typo) raises
+    for key, value in spec.overrides.items():  # as the command line sets them (typed)
+      *parents, leaf = key.split(".")
+      node = config
+      for p in parents:
+        node = node[p]
+      node[leaf] = value
+    config_schema.validate(config)
+
+
+def test_study_minatar_is_the_issue_s_design():
+  specs = study.expand(_load("configs/study_minatar.py"))
+  replay = [s for s in specs if s.setting == study.REPLAY_SETTING]
+  assert sorted({s.game for s in replay}) == ["CartPole-v1", "MinAtar/Asterix", "MinAtar/Breakout",
+                                              "MinAtar/Freeway", "MinAtar/Seaquest",
+                                              "MinAtar/SpaceInvaders"]
+  assert len(replay) == 6 * 2 * 3
+  on_policy = [s for s in specs if s.setting == "on-policy"]
+  assert sorted({s.game for s in on_policy}) == ["CartPole-v1", "MinAtar/Breakout"]
+  assert len(on_policy) == 2 * 2 * 3 and all(s.overrides["replay.kind"] == "queue" for s in on_policy)
+  for s in specs:  # the two variants of a game have the same budget
+    assert s.overrides["learner.num_steps"] == next(
+        o.overrides["learner.num_steps"] for o in specs if (o.game, o.setting) == (s.game, s.setting))
