@@ -41,7 +41,7 @@ def test_human_normalised_by_hand():
 @pytest.mark.skipif(not os.path.isdir(SHARED), reason="no ../shared/reference beside the checkout")
 def test_copies_match_the_shared_reference():
   for name in ("pve_paper_table3.csv", "atari57_human_random_muzero.csv",
-               "atari57_human_random_dqn_zoo.csv", "pve_paper_settings.md"):
+               "atari57_human_random_dqn_zoo.csv", "pve_paper_settings.md", "minatar_reference.csv"):
     with open(os.path.join(SHARED, name), encoding="utf-8") as f:
       original = unicodedata.normalize("NFKC", f.read())  # the copy fixes the 'ﬁ' ligature
     with open(reference.data_path(name), encoding="utf-8") as f:
