@@ -1,6 +1,7 @@
 """The past-policies loss's extra cost per learner step, both timed in one run.
 
-    ./run.sh bench pve_cost [--config=configs/cartpole.py] [--steps=100] [--heads_per_step=8]
+    ./run.sh bench pve_cost [--config=configs/cartpole.py] [--steps=100] [--heads_per_step=8] \
+        [--sequences_per_step=16]
 
 Builds one learner with the loss on and a full buffer of stored heads, then
 times the same learner step (the whole compiled update) with
@@ -25,6 +26,7 @@ CONFIG = flags.DEFINE_string("config", "configs/cartpole.py", "Run config file."
 STEPS = flags.DEFINE_integer("steps", 100, "Timed steps per variant.")
 SIZE = flags.DEFINE_integer("size", 128, "Stored heads (the paper: 128).")
 HEADS = flags.DEFINE_integer("heads_per_step", 0, "Heads evaluated per step (0: all).")
+SEQUENCES = flags.DEFINE_integer("sequences_per_step", 0, "Sequences the loss is computed on (0: all).")
 
 
 class _Info:
@@ -63,6 +65,7 @@ def main(argv):
   config.past_policies.enabled = True
   config.past_policies.size = SIZE.value
   config.past_policies.heads_per_step = HEADS.value
+  config.past_policies.sequences_per_step = SEQUENCES.value
   env = registry.make_from_config(config, seed=0)
   obs_shape, num_actions = env.observation_spec().shape, env.action_spec().num_values
   learner = Learner(config, obs_shape, num_actions, tempfile.mkdtemp(), client=None)
@@ -90,6 +93,7 @@ def main(argv):
   print(json.dumps({"config": CONFIG.value, "batch": config.learner.batch_size,
                     "stored_heads": config.past_policies.size,
                     "heads_per_step": HEADS.value or config.past_policies.size,
+                    "sequences_per_step": SEQUENCES.value or config.learner.batch_size,
                     "ms_per_step_with_pve": round(ms["with"], 2),
                     "ms_per_step_without": round(ms["without"], 2),
                     "ratio": round(ms["with"] / ms["without"], 3),

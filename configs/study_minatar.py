@@ -24,9 +24,13 @@ episodes (the paper's Table 3 rule).
 import ml_collections
 
 # Past policies at laptop scale: 32 stored heads, a snapshot every 20 steps,
-# 8 heads drawn per step (an unbiased estimate of the mean over all 32).
+# 8 heads drawn per step and the loss on 16 of the batch's sequences (each an
+# unbiased estimate: with all 64 sequences a MinAtar step took 2.6x as long,
+# with 16 1.5x; BENCHMARKS.md, past-policies cost). Equal in every study config
+# (pipeline/study_test.py).
 PVE = (("past_policies.enabled", True), ("past_policies.interval", 20),
-       ("past_policies.size", 32), ("past_policies.heads_per_step", 8))
+       ("past_policies.size", 32), ("past_policies.heads_per_step", 8),
+       ("past_policies.sequences_per_step", 16))
 
 MINATAR = ("Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders")
 ON_POLICY = (("replay.kind", "queue"), ("learner.batch_size", 16),

@@ -119,6 +119,9 @@ def base_config() -> ml_collections.ConfigDict:
   # The first snapshot is at the first multiple of `interval` >= start_step (0:
   # from the start, the paper); a later start keeps the earliest, poorest heads out.
   c.past_policies.start_step = 0
+  # > 0: the loss on this many of the batch's sequences, scaled (an unbiased
+  # estimate at a fraction of the cost; pipeline/learner/past_policies.py); 0: all (the paper).
+  c.past_policies.sequences_per_step = 0
 
   # MuZero Reanalyse (pipeline/actors/reanalyse.py): workers re-run the search
   # on stored sequences with the learner's recent target parameters; a
@@ -176,7 +179,7 @@ _POSITIVE = (
     "past_policies.interval", "past_policies.size", "scoring.final_episodes",
     "env.action_repeat", "env.frame_stack", "network.channels",
 )
-_NON_NEGATIVE = ("learner.max_grad_norm", "past_policies.start_step", "env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
+_NON_NEGATIVE = ("learner.max_grad_norm", "past_policies.start_step", "past_policies.sequences_per_step", "env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
                  "actors.env_workers", "network.num_blocks")
 _UNIT = ("discount", "learner.td_lambda", "learner.target_update_rate",
          "learner.search_update_rate", "search.dirichlet_fraction",

@@ -77,3 +77,10 @@ def test_study_minatar_is_the_issue_s_design():
   for s in specs:  # the two variants of a game have the same budget
     assert s.overrides["learner.num_steps"] == next(
         o.overrides["learner.num_steps"] for o in specs if (o.game, o.setting) == (s.game, s.setting))
+
+
+def test_the_laptop_past_policies_settings_agree_across_study_configs():
+  def pve(path):
+    return dict(next(v for v in _load(path).variants if v["name"] == "muzero_pve")["overrides"])
+  assert pve("configs/study_default.py") == pve("configs/study_minatar.py") == pve(
+      "configs/study_pve_cartpole.py")

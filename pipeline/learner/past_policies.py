@@ -18,6 +18,15 @@ layer). Gradients reach the representation and dynamics only.
 `heads_per_step` = m > 0 evaluates m stored heads drawn uniformly without
 replacement each step instead of all of them: an unbiased estimate of the
 mean over heads at m/size of the cost (the paper, on TPUs, used all).
+
+`sequences_per_step` = M > 0 computes the loss on the batch's first M
+sequences only (a uniform subset: replay samples them independently), scaled
+by B / M, and 0 on the others: an unbiased estimate of the batch's loss. The
+V-trace targets need the current representation of every observation of a
+sequence (B x L of them, forward only): with convolutional torsos and one
+random unroll start per sequence that costs more than the whole main loss
+(MinAtar: a step takes about 3x as long with the loss on), and M < B cuts it
+to M / B. The paper (on TPUs) used every sequence.
 """
 from typing import Dict, Tuple
 
@@ -52,6 +61,7 @@ class PastPolicies(tf.Module):
     self.count = tf.Variable(0, dtype=tf.int32, trainable=False)       # valid snapshots
     self.next_slot = tf.Variable(0, dtype=tf.int32, trainable=False)   # ring position
     self.heads_per_step = pc.heads_per_step if 0 < pc.heads_per_step < pc.size else pc.size
+    self.sequences_per_step = pc.sequences_per_step  # 0: all
     self.rng = tf.random.Generator.from_seed(config.seed + 17)
 
   def checkpointables(self) -> Dict[str, tf.Module]:
@@ -116,8 +126,23 @@ class PastPolicies(tf.Module):
   def __call__(self, latents, batch, sequences) -> Tuple[tf.Tensor, Dict[str, tf.Tensor]]:
     """The weighted loss [N] of the N = B * S unrolls and metrics.
 
-    latents: K+1 tensors [N, *latent] of the unrolls from batch.start [B, S].
+    latents: K+1 tensors [N, *latent] of the unrolls from batch.start [B, S]
+    (row-major: sequence b's unrolls are rows b*S .. b*S + S - 1).
     """
+    rows, b = self.sequences_per_step, sequences["observation"].shape[0]
+    if rows and b is not None and rows < b:  # the first `rows` sequences, scaled by B / rows
+      s = batch.start.shape[1]
+      sub_batch = batch._replace(start=batch.start[:rows], weight=batch.weight[:rows])
+      loss, metrics = self._loss({k: v[:rows] for k, v in sequences.items()},
+                                 [l[: rows * s] for l in latents], sub_batch)
+      loss = tf.concat([loss * (b / rows), tf.zeros([(b - rows) * s], loss.dtype)], 0)
+      metrics["loss/past_policies"] = tf.concat(
+          [metrics["loss/past_policies"] * (b / rows), tf.zeros([(b - rows) * s])], 0)
+      return loss, metrics
+    return self._loss(sequences, latents, batch)
+
+  def _loss(self, sequences, latents, batch) -> Tuple[tf.Tensor, Dict[str, tf.Tensor]]:
+    """__call__ on every sequence given."""
     obs = sequences["observation"]
     b, length = tf.shape(obs)[0], tf.shape(obs)[1]
     flat_obs = tf.reshape(obs, tf.concat([[b * length], tf.shape(obs)[2:]], 0))

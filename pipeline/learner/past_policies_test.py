@@ -240,6 +240,25 @@ def test_head_subsampling_is_an_unbiased_estimate_of_the_all_heads_loss():
   np.testing.assert_allclose(draws.mean(0), everything, rtol=0.05)
 
 
+def test_sequence_subsampling_scales_the_first_sequences_losses():
+  c, net, module, seq, starts, latents = _setup(6)
+  batch = _batch(starts)
+  tensors = {k: tf.constant(v) for k, v in seq.items()}
+  everything, metrics = module(latents, batch, tensors)
+  c.past_policies.sequences_per_step = 2
+  sub = PastPolicies(c, net)
+  for mine, theirs in zip(sub.value_weights + sub.policy_weights,
+                          module.value_weights + module.policy_weights):
+    mine.assign(theirs)
+  sub.count.assign(module.count)
+  part, part_metrics = sub(latents, batch, tensors)
+  # One start per sequence (S = 1): unrolls 0 and 1 are sequences 0 and 1.
+  np.testing.assert_allclose(part.numpy()[:2], everything.numpy()[:2] * B / 2, rtol=1e-6)
+  np.testing.assert_array_equal(part.numpy()[2:], 0.0)
+  np.testing.assert_allclose(part_metrics["loss/past_policies"].numpy()[:2],
+                             metrics["loss/past_policies"].numpy()[:2] * B / 2, rtol=1e-6)
+
+
 def test_heads_equal_to_the_behaviour_policy_give_the_lambda_one_return():
   """Every stored head = the current heads and mu = the stored policy: the
   V-trace ratios are 1, so each target is the lambda = 1 return of rlax."""
