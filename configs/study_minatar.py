@@ -13,7 +13,9 @@ Budgets are learner steps, equal for the two variants of a game:
   * CartPole-v1: 2,000 steps (about 110k frames), no early stop at 475.
   * MinAtar: 2,000 steps (about 65k agent steps; MinAtar has no frame skip,
     so frames = agent steps). Sticky actions with probability 0.1, MinAtar's
-    default (pipeline/envs/minatar.py), all 6 actions in every game.
+    default (pipeline/envs/minatar.py), all 6 actions in every game. Freeway
+    plays 8 envs per actor instead of 32: its episodes last 2,500 steps, and
+    with 32 none would end within the budget.
   * On-policy (replay.kind = "queue", every sequence used once, every step
     an unroll start): batch 16 sequences, so that the actor can keep up;
     1,000 steps on each (about the wall-clock of a replay run).
@@ -33,6 +35,9 @@ PVE = (("past_policies.enabled", True), ("past_policies.interval", 20),
        ("past_policies.sequences_per_step", 16))
 
 MINATAR = ("Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders")
+# Freeway's episodes last 2,500 steps: with 32 envs the budget's ~74k frames
+# would end no episode (nothing to score); with 8, about 29.
+PER_GAME = {"Freeway": (("actors.envs_per_actor", 8),)}
 ON_POLICY = (("replay.kind", "queue"), ("learner.batch_size", 16),
              ("replay.min_size_to_sample", 16))
 
@@ -45,7 +50,8 @@ def get_config():
               "overrides": (("learner.num_steps", 2000), ("evaluate.target_return", 0.0),
                             ("evaluate.every_steps", 250))}
   minatar = [{"name": f"MinAtar/{g}", "config": "configs/minatar.py",
-              "overrides": (("learner.num_steps", 2000), ("evaluate.every_steps", 500))}
+              "overrides": (("learner.num_steps", 2000), ("evaluate.every_steps", 500))
+              + PER_GAME.get(g, ())}
              for g in MINATAR]
   on_policy = [
       {"name": "CartPole-v1", "config": "configs/cartpole.py", "setting": "on-policy",

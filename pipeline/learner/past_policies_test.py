@@ -120,6 +120,15 @@ def _setup(seed, end_at=None, truncated=False):
   return c, net, module, seq, starts, latents
 
 
+def _same_buffer(module, like):
+  """`module` with the stored heads and count of `like`."""
+  for mine, theirs in zip(module.value_weights + module.policy_weights,
+                          like.value_weights + like.policy_weights):
+    mine.assign(theirs)
+  module.count.assign(like.count)
+  return module
+
+
 def _batch(starts):
   """What the loss reads of an UnrollBatch: one start per sequence, [B, 1]."""
   return UnrollBatch(*([None] * 7), start=tf.constant(starts[:, None]),
@@ -230,11 +239,7 @@ def test_head_subsampling_is_an_unbiased_estimate_of_the_all_heads_loss():
   tensors = {k: tf.constant(v) for k, v in seq.items()}
   everything = module(latents, batch, tensors)[0].numpy()
   c.past_policies.heads_per_step = 2
-  sub = PastPolicies(c, net)
-  for mine, theirs in zip(sub.value_weights + sub.policy_weights,
-                          module.value_weights + module.policy_weights):
-    mine.assign(theirs)
-  sub.count.assign(module.count)
+  sub = _same_buffer(PastPolicies(c, net), module)
   draws = np.stack([sub(latents, batch, tensors)[0].numpy() for _ in range(300)])
   assert len({d.tobytes() for d in draws}) == 3        # the three pairs of valid heads
   np.testing.assert_allclose(draws.mean(0), everything, rtol=0.05)
@@ -246,11 +251,7 @@ def test_sequence_subsampling_scales_the_first_sequences_losses():
   tensors = {k: tf.constant(v) for k, v in seq.items()}
   everything, metrics = module(latents, batch, tensors)
   c.past_policies.sequences_per_step = 2
-  sub = PastPolicies(c, net)
-  for mine, theirs in zip(sub.value_weights + sub.policy_weights,
-                          module.value_weights + module.policy_weights):
-    mine.assign(theirs)
-  sub.count.assign(module.count)
+  sub = _same_buffer(PastPolicies(c, net), module)
   part, part_metrics = sub(latents, batch, tensors)
   # One start per sequence (S = 1): unrolls 0 and 1 are sequences 0 and 1.
   np.testing.assert_allclose(part.numpy()[:2], everything.numpy()[:2] * B / 2, rtol=1e-6)
