@@ -11,12 +11,14 @@ from their checkpoints. The layout is what pipeline/scoring/tabulate.py reads.
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from pipeline.files import write_json
+from pipeline.processes import terminate_with_parent
 
 
 REPLAY_SETTING = "replay"  # a game entry without "setting"
@@ -153,9 +155,39 @@ class _Running(NamedTuple):
   first_step: int   # learner step when this process started (a resumed run starts mid-way)
 
 
+class _StopRequest:
+  """Set by SIGTERM / SIGINT (a Ctrl-C): the study then stops its runs and returns."""
+
+  def __init__(self):
+    self.requested = False
+    for sig in (signal.SIGTERM, signal.SIGINT):
+      signal.signal(sig, self._set)
+
+  def _set(self, signum, frame):
+    del signum, frame
+    self.requested = True
+
+
+def _stop_runs(running: Sequence[_Running], print_fn, timeout: float = 120.0) -> None:
+  """SIGTERM to every running run (each checkpoints and exits), SIGKILL after `timeout`."""
+  print_fn(f"[study] stopping {len(running)} running runs; run the same command to resume")
+  for r in running:
+    if r.proc.poll() is None:
+      r.proc.terminate()
+  deadline = time.time() + timeout
+  for r in running:
+    try:
+      r.proc.wait(max(0.1, deadline - time.time()))
+    except subprocess.TimeoutExpired:
+      r.proc.kill()
+      r.proc.wait()
+    r.log.close()
+
+
 def run_study(study, study_dir: str, workers: int, print_fn=print,
               status_every_seconds: float = 60.0) -> Dict[str, int]:
-  """Runs every unfinished run, `workers` at a time; returns counts by outcome.
+  """Runs every unfinished run, `workers` at a time; returns counts by outcome
+  ("stopped": True when SIGTERM / SIGINT stopped it, its runs resumable).
 
   Every `status_every_seconds` it prints one line: each running run's learner
   step and rate, the runs waiting, and the time left for the whole study.
@@ -175,6 +207,7 @@ def run_study(study, study_dir: str, workers: int, print_fn=print,
            f"{len(todo)} to run, {workers} at a time")
   running: List[_Running] = []
   started = last_status = time.time()
+  stop = _StopRequest()
   clock = StudyClock(workers)
 
   def step_of(spec) -> Tuple[int, int]:
@@ -194,13 +227,19 @@ def run_study(study, study_dir: str, workers: int, print_fn=print,
     return rows, texts
 
   while todo or running:
+    if stop.requested:
+      _stop_runs(running, print_fn)
+      counts["stopped"] = True
+      return counts
     while todo and len(running) < workers:
       spec = todo.pop(0)
       path = run_dir(study_dir, spec)
       log = open(os.path.join(path, "pipeline.log"), "a")
       first_step = checkpoint_step(path)
+      # A run gets SIGTERM when the study dies, however it dies (it checkpoints and exits).
       proc = subprocess.Popen(command(spec, path), stdout=log, stderr=subprocess.STDOUT,
-                              env=dict(os.environ, PYTHONUNBUFFERED="1"))
+                              env=dict(os.environ, PYTHONUNBUFFERED="1"),
+                              preexec_fn=terminate_with_parent)
       running.append(_Running(spec, proc, time.time(), log, first_step))
       print_fn(f"[study] started {spec.name}" + (f" (resuming at step {first_step})" if first_step else ""))
     time.sleep(1.0)

@@ -66,3 +66,13 @@ def test_run_sh_unknown_command():
                      text=True, cwd=REPO)
   assert r.returncode == 2
   assert "unknown command 'frobnicate'" in r.stderr and "pipeline" in r.stderr
+
+
+def test_a_workdir_in_use_is_refused_with_one_line(tmp_path):
+  from pipeline.errors import PipelineError
+  from pipeline.jobs import _common
+  held = _common.lock_workdir(str(tmp_path), "pipeline")
+  with pytest.raises(PipelineError, match=rf"in use by another pipeline process \(pid {os.getpid()}\)"):
+    _common.lock_workdir(str(tmp_path), "pipeline")
+  held.close()  # released: the next process gets it
+  _common.lock_workdir(str(tmp_path), "pipeline").close()

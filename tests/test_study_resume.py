@@ -1,4 +1,5 @@
-"""A study killed mid-run (SIGKILL to the study and its runs), then the same command again."""
+"""A study killed mid-run (SIGKILL to the study runner: its run stops itself), then the same
+command again: the finished run is kept, the other resumes from its checkpoint."""
 import json
 import os
 import re
@@ -47,9 +48,13 @@ def test_killed_study_resumes_its_unfinished_run(tmp_path, job_env):
     assert proc.poll() is None, proc.stdout.read()[-3000:]
     time.sleep(0.2)
   assert checkpoint_step(str(second)) >= 15, "the second run wrote no checkpoint in time"
-  os.killpg(proc.pid, signal.SIGKILL)  # the study runner and its running pipeline die at once
+  os.kill(proc.pid, signal.SIGKILL)  # the study runner alone: its run gets SIGTERM (PDEATHSIG)
   proc.wait()
-  time.sleep(1.0)
+  deadline = time.time() + 120
+  while "stopped; run the same command to resume" not in (second / "pipeline.log").read_text():
+    assert time.time() < deadline, "the run did not stop after its study died"
+    time.sleep(0.2)
+  time.sleep(2.0)  # the run's last exit steps (its Reverb server, its actors)
   assert (first / "result.json").exists() and not (second / "result.json").exists()
   first_result = (first / "result.json").read_text()
   killed_at = checkpoint_step(str(second))

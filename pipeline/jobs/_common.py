@@ -15,6 +15,7 @@ from pipeline.envs import registry
 from pipeline.errors import PipelineError
 from pipeline.learner import strategy as strategy_lib
 from pipeline.files import write_json  # noqa: F401 (re-exported for the stages)
+from pipeline.processes import die_with_parent
 from pipeline.replay.spec import sequence_signature, step_spec
 
 CONFIG = config_flags.DEFINE_config_file("config", None, "Run config (configs/NAME.py).")
@@ -131,6 +132,27 @@ def connect(address: str, timeout_seconds: int = 30) -> reverb.Client:
   return client
 
 
+def lock_workdir(workdir: str, role: str):
+  """An exclusive lock on DIR/<role>.lock for this process's lifetime (keep
+  the returned file open); PipelineError if another process holds it."""
+  import fcntl
+  path = os.path.join(workdir, f"{role}.lock")
+  handle = open(path, "a+")
+  try:
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+  except OSError:
+    handle.seek(0)
+    holder = handle.read().strip() or "?"
+    handle.close()
+    raise PipelineError(f"{workdir} is in use by another {role} process (pid {holder}); "
+                        f"stop it first, or use another --workdir")
+  handle.seek(0)
+  handle.truncate()
+  handle.write(str(os.getpid()))
+  handle.flush()
+  return handle
+
+
 class StopFlag:
   """Set by SIGTERM/SIGINT, so loops can end cleanly (checkpoint, flush)."""
 
@@ -146,12 +168,3 @@ class StopFlag:
   def __call__(self) -> bool:
     return self.stop
 
-
-def die_with_parent() -> None:
-  """In a child process: get SIGKILL when the parent dies (Linux prctl)."""
-  try:
-    import ctypes
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-  except OSError:
-    pass

@@ -172,6 +172,7 @@ def main(argv):
   _common.setup_tf()
   config = _common.load_config()
   workdir = _common.prepare_workdir(config)
+  lock = _common.lock_workdir(workdir, "pipeline")  # noqa: F841 (held until exit)
   result_path = os.path.join(workdir, "result.json")
   if os.path.exists(result_path):
     print(f"pipeline: already finished; result in {result_path}")

@@ -33,6 +33,9 @@ def main(argv):
   os.makedirs(workdir, exist_ok=True)
   counts = study_lib.run_study(study, workdir, WORKERS.value or study.workers,
                                print_fn=lambda line: print(line, flush=True))
+  if counts.get("stopped"):
+    print("[study] stopped; run the same command to resume", flush=True)
+    return
   summary = tabulate_study(workdir)
   print(format_summary(summary))
   print(f"[study] {counts['ran']} runs ran, {counts['reused']} reused, {counts['failed']} failed")
