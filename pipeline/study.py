@@ -72,6 +72,14 @@ def run_dir(study_dir: str, spec: RunSpec) -> str:
   return os.path.join(study_dir, "runs", spec.name)
 
 
+def _read_result(path: str) -> Optional[Dict]:
+  try:
+    with open(os.path.join(path, "result.json"), encoding="utf-8") as f:
+      return json.load(f)
+  except (OSError, ValueError):
+    return None
+
+
 def is_finished(path: str) -> bool:
   return os.path.exists(os.path.join(path, "result.json"))
 
@@ -202,13 +210,17 @@ def run_study(study, study_dir: str, workers: int, print_fn=print,
                 "setting": spec.setting})
     if not is_finished(path):
       todo.append(spec)
+  clock = StudyClock(workers)
+  for spec in specs:  # the cost of runs finished before (e.g. before a restart)
+    result = None if spec in todo else _read_result(run_dir(study_dir, spec))
+    if result:
+      clock.observe(spec, float(result.get("wall_seconds", 0)), int(result.get("learner_steps", 0)))
   counts = {"total": len(specs), "reused": len(specs) - len(todo), "ran": 0, "failed": 0}
   print_fn(f"[study] {len(specs)} runs: {counts['reused']} finished already, "
            f"{len(todo)} to run, {workers} at a time")
   running: List[_Running] = []
   started = last_status = time.time()
   stop = _StopRequest()
-  clock = StudyClock(workers)
 
   def step_of(spec) -> Tuple[int, int]:
     found = learner_progress(os.path.join(run_dir(study_dir, spec), "pipeline.log"))
