@@ -1,5 +1,7 @@
-"""Table 3 (per-game scores, variants side by side) and the summary table."""
-from typing import Dict, Optional, Sequence, Tuple
+"""Table 3 (per-game scores, variants side by side), the summary table and the
+learning curves at fixed frame counts."""
+import math
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from pipeline.scoring import aggregates
 from pipeline.scoring import reference
@@ -96,3 +98,42 @@ def summary_table(estimates: Dict[str, Dict[str, aggregates.Estimate]], variants
            "dropped; n = games used."]
   caption = "Summary: aggregate scores per variant" + (f"; {caption_extra}" if caption_extra else "")
   return Table(name, caption, header, rows, csv_header, csv_rows, notes)
+
+
+def frame_marks(max_frames: float, points: int = 4) -> List[int]:
+  """`points` evenly spaced frame counts up to max_frames, each rounded down to 2 significant digits."""
+  out = []
+  for i in range(1, points + 1):
+    x = max_frames * i / points
+    scale = 10 ** max(int(math.floor(math.log10(x))) - 1, 0) if x >= 1 else 1
+    out.append(int(x // scale * scale))
+  return out
+
+
+def curves_at_frames_table(values: Dict[Tuple[str, str, str], Dict[int, Tuple[float, float, int]]],
+                           marks: Dict[str, List[int]], variants: Sequence[str]) -> Table:
+  """Per game, variant and kind (self-play / greedy eval): the curve's mean over
+  seeds ± SEM at the game's frame marks. values: {(game, variant, kind): {mark: (mean, sem, seeds)}}."""
+  n = max((len(m) for m in marks.values()), default=0)
+  header = ["game", "variant", "curve", "frames at the marks"] + [f"mark {i + 1}" for i in range(n)]
+  csv_header = ["game", "variant", "curve", "env_frames", "mean", "sem", "seeds"]
+  rows, csv_rows = [], []
+  for game in sorted(marks):
+    for variant in variants:
+      for kind in ("selfplay", "eval"):
+        at = values.get((game, variant, kind))
+        if not at:
+          continue
+        cells = []
+        for m in marks[game]:
+          mean, sem, seeds = at.get(m, (NAN, NAN, 0))
+          cells.append(fmt_mean_sem(mean, sem) if seeds else "-")
+          csv_rows.append([game, variant, kind, m, mean, sem, seeds])
+        rows.append([game, variant, "self-play" if kind == "selfplay" else "greedy eval",
+                     " / ".join(f"{m:,}" for m in marks[game])] + cells + ["-"] * (n - len(cells)))
+  notes = ["Self-play: the trailing mean of each seed's last episodes (the scoring window) that "
+           "ended by the mark; greedy eval: each seed's last evaluation made by the mark; mean over "
+           "seeds ± SEM across seeds; '-': no seed had a value there (a run ends within one mark "
+           "spacing of its last episode)."]
+  return Table("curves_at_frames", "Learning curves at fixed env-frame counts (raw returns)",
+               header, rows, csv_header, csv_rows, notes)

@@ -238,6 +238,7 @@ def tabulate_study(study_dir: str, options: Optional[Options] = None, final_epis
   tables.append(score_tables.table3(stats, main.variants, all_games, caption_extra=(
       f"per seed: the mean of its final {window} {episodes} episodes"
       + (f" (fewer for {len(short_runs)} runs: summary.json short_runs)" if short_runs else ""))))
+  tables.append(_curves_table(curves, eval_curves, window, main.variants))
   settings_json = {}
   for setting, a in analyses.items():
     table = report.summary_table_for(
@@ -251,6 +252,27 @@ def tabulate_study(study_dir: str, options: Optional[Options] = None, final_epis
            "final_episodes": window, "short_runs": short_runs, "setting": main_setting,
            "settings": settings_json}
   return report.write_report(main, os.path.join(study_dir, "tables"), tables, extra)
+
+
+def _curves_table(curves, eval_curves, window: int, variants) -> "score_tables.Table":
+  """curves_at_frames: each game's self-play and eval curves at 4 frame marks."""
+  top: Dict[str, float] = {}
+  for c in curves:
+    top[c.game] = max(top.get(c.game, 0.0), float(c.frames[-1]) if c.frames.size else 0.0)
+  marks = {g: score_tables.frame_marks(m) for g, m in top.items() if m > 0}
+  values = {}
+  for kind, runs, win in (("selfplay", curves, window), ("eval", eval_curves, 1)):
+    per = {}
+    for c in runs:
+      if c.game in marks:
+        grid = np.asarray(marks[c.game], dtype=np.float64)
+        per.setdefault((c.game, c.variant, kind), []).append(
+            figures.curve_on_grid(c.frames, c.returns, grid, win))
+    for key, seeds in per.items():
+      mean, sem = figures.seed_mean_sem(seeds)
+      n = np.sum(np.isfinite(np.stack(seeds)), axis=0)
+      values[key] = {m: (float(a), float(b), int(k)) for m, a, b, k in zip(marks[key[0]], mean, sem, n)}
+  return score_tables.curves_at_frames_table(values, marks, variants)
 
 
 def _slug(text: str) -> str:

@@ -217,3 +217,19 @@ def test_paper_reference(tmp_path):
   with open(tmp_path / "table3_scores.csv", newline="") as f:
     rows = list(csv.DictReader(f))
   assert len(rows) == 57 and rows[0]["muzero_sem"] == "2809.0"
+
+
+def test_curves_at_frames_hand_computed(study):
+  root, _ = study
+  with open(os.path.join(root, "tables", "curves_at_frames.csv"), newline="") as f:
+    rows = [r for r in csv.DictReader(f) if r["game"] == "CartPole-v1" and r["variant"] == "muzero"]
+  at = {(r["curve"], int(r["env_frames"])): r for r in rows}
+  # Marks: 4 up to the game's most frames (12 episodes x 40 = 480): 120, 240, 360, 480.
+  assert sorted({f for _, f in at}) == [120, 240, 360, 480]
+  # Self-play at 480: each seed's mean of its last 5 returns, 100 + s + mean(0.5 * [7..11]):
+  # 104.5 and 105.5 -> 105.0 ± 0.5.
+  assert float(at[("selfplay", 480)]["mean"]) == pytest.approx(105.0)
+  assert float(at[("selfplay", 480)]["sem"]) == pytest.approx(0.5)
+  # Eval at 360: the evaluations at 300 frames (30 and 31); at 480 none within one spacing.
+  assert float(at[("eval", 360)]["mean"]) == pytest.approx(30.5)
+  assert at[("eval", 480)]["seeds"] == "0"
