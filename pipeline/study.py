@@ -72,12 +72,16 @@ def run_dir(study_dir: str, spec: RunSpec) -> str:
   return os.path.join(study_dir, "runs", spec.name)
 
 
-def _read_result(path: str) -> Optional[Dict]:
+def _read_json_file(path: str) -> Optional[Dict]:
   try:
-    with open(os.path.join(path, "result.json"), encoding="utf-8") as f:
+    with open(path, encoding="utf-8") as f:
       return json.load(f)
   except (OSError, ValueError):
     return None
+
+
+def _read_result(path: str) -> Optional[Dict]:
+  return _read_json_file(os.path.join(path, "result.json"))
 
 
 def is_finished(path: str) -> bool:
@@ -198,7 +202,9 @@ def run_study(study, study_dir: str, workers: int, print_fn=print,
   ("stopped": True when SIGTERM / SIGINT stopped it, its runs resumable).
 
   Every `status_every_seconds` it prints one line: each running run's learner
-  step and rate, the runs waiting, and the time left for the whole study.
+  step and rate, the runs waiting, and the time left for the whole study; the
+  study's own wall-clock, summed over its restarts, is kept in
+  DIR/study_wall_seconds.json.
   """
   specs = expand(study)
   todo = []
@@ -221,6 +227,11 @@ def run_study(study, study_dir: str, workers: int, print_fn=print,
   running: List[_Running] = []
   started = last_status = time.time()
   stop = _StopRequest()
+  clock_path = os.path.join(study_dir, "study_wall_seconds.json")
+  before = (_read_json_file(clock_path) or {}).get("wall_seconds", 0.0)  # earlier sessions of it
+
+  def keep_clock():
+    write_json(clock_path, {"wall_seconds": round(before + time.time() - started, 1)})
 
   def step_of(spec) -> Tuple[int, int]:
     found = learner_progress(os.path.join(run_dir(study_dir, spec), "pipeline.log"))
@@ -241,6 +252,7 @@ def run_study(study, study_dir: str, workers: int, print_fn=print,
   while todo or running:
     if stop.requested:
       _stop_runs(running, print_fn)
+      keep_clock()
       counts["stopped"] = True
       return counts
     while todo and len(running) < workers:
@@ -272,7 +284,9 @@ def run_study(study, study_dir: str, workers: int, print_fn=print,
                f"left ~{_duration(clock.seconds_left(todo, status()[0]))}")
     if running and time.time() - last_status >= status_every_seconds:
       last_status = time.time()
+      keep_clock()
       rows, texts = status()
       print_fn(f"[study] running: {'; '.join(texts)} | {len(todo)} waiting | elapsed "
                f"{_duration(time.time() - started)} | left ~{_duration(clock.seconds_left(todo, rows))}")
+  keep_clock()
   return counts

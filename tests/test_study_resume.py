@@ -68,5 +68,6 @@ def test_killed_study_resumes_its_unfinished_run(tmp_path, job_env):
   resumed = re.search(r"learner resumed at step (\d+)", log)
   assert resumed and int(resumed.group(1)) == killed_at, log[-2000:]
   assert json.loads((second / "result.json").read_text())["learner_steps"] == 150
+  assert json.loads((workdir / "study_wall_seconds.json").read_text())["wall_seconds"] > 0
   summary = json.loads((workdir / "tables" / "summary.json").read_text())
   assert summary["runs"]["finished"] == 2
