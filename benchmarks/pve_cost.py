@@ -71,7 +71,7 @@ def main(argv):
   learner = Learner(config, obs_shape, num_actions, tempfile.mkdtemp(), client=None)
   with_pve = learner.train_step
   for _ in range(config.past_policies.size):  # a full buffer of stored heads
-    with_pve.extra_loss.push()
+    with_pve.auxiliary["past_policies"].push()
   config_off = config.copy_and_resolve_references()
   config_off.past_policies.enabled = False
   without = TrainStep(config_off, learner.network, learner.target_network,

@@ -46,10 +46,10 @@ def len_heads(stacked) -> int:
 class PastPolicies(tf.Module):
   """The buffer of stored heads and the loss over it."""
 
-  sequence_fields = ("observation", "action", "reward", "discount", "behaviour", "last", "mask")
+  name = "past_policies"  # an auxiliary loss (pipeline/learner/auxiliary.py)
 
   def __init__(self, config, network):
-    super().__init__(name="past_policies")
+    super().__init__(name=self.name)
     pc = config.past_policies
     self.config, self.network = config, network
     self.size, self.interval, self.weight = pc.size, pc.interval, pc.weight

@@ -206,8 +206,7 @@ def test_stored_heads_frozen_and_gradient_reaches_representation_and_dynamics_on
   # A real optimisation step leaves the stored heads untouched.
   optimizer = tf.keras.optimizers.Adam(1e-2)
   step = TrainStep(c, net, make_network(c, (4,), A), make_network(c, (4,), A), optimizer,
-                   tf.Variable(1, dtype=tf.int64))
-  step.extra_loss = module
+                   tf.Variable(1, dtype=tf.int64), auxiliary_losses=[module])
   full = dict(seq, policy=np.full((B, L, A), 1 / A, np.float32),
               value=rng_values(B, L))
   metrics, _ = step({k: tf.constant(v) for k, v in full.items()}, tf.ones([B]), tf.ones([B]))
@@ -306,7 +305,7 @@ def test_weight_zero_gives_bit_identical_parameters_to_no_loss():
     step = TrainStep(c, *nets, tf.keras.optimizers.Adam(1e-2), tf.Variable(1, dtype=tf.int64))
     if enabled:
       _randomise_heads(nets[0], np.random.default_rng(13))
-      step.extra_loss.push()
+      step.auxiliary["past_policies"].push()
       tf.keras.utils.set_random_seed(0)
       fresh = make_network(c, (4,), A)
       nets[0].set_weights(fresh.get_weights())   # same start as without the loss

@@ -32,7 +32,7 @@ SCRIPT = textwrap.dedent("""
         net = learner.network
         for w in net.value_head.weights + net.policy_head.weights:
           w.assign(tf.random.stateless_normal(w.shape, seed=[1, 2]))
-        learner.train_step.extra_loss.push()
+        learner.train_step.auxiliary["past_policies"].push()
       sample = synthetic_sample(c, (4,), 2, np.random.default_rng(1))
       losses = [learner.learn_from(sample)["loss/optimised"] for _ in range(3)]
       flat = np.concatenate([w.numpy().ravel() for w in learner.network.weights])

@@ -9,12 +9,13 @@
      paper), or from the target network's value of every stored observation
      ("target", as MuZero Reanalyse);
   3. the unroll starts and their targets (pipeline/learner/batch.py);
-  4. the K-step unroll, MuZero's loss and the past-policies loss, averaged
+  4. the K-step unroll, MuZero's loss and the auxiliary losses
+     (pipeline/learner/auxiliary.py: the past-policies loss when on), averaged
      over the counted unrolls of the global batch (each weighted by its
      sequence's importance weight), and the gradients;
   5. Adam (the learning-rate schedule, clipping after the cross-replica sum);
-  6. the step counter, the target and search moving averages, the
-     past-policies snapshot.
+  6. the step counter, the target and search moving averages, the auxiliary
+     losses' after-update hooks (the past-policies snapshot).
 With learner.jit_compile, 2-5 and the moving averages are one XLA program on
 a single device (with several replicas, 2-4 are, inside each replica). It returns the metrics and
 the replay sequences' new priorities
@@ -30,9 +31,9 @@ from typing import Dict, List, Optional, Tuple
 import tensorflow as tf
 
 from pipeline import config_schema
+from pipeline.learner import auxiliary
 from pipeline.learner import batch as batch_lib
 from pipeline.learner import losses, returns
-from pipeline.learner.past_policies import PastPolicies
 from pipeline.networks import value_transform
 
 
@@ -79,14 +80,16 @@ class TrainStep:
   reanalysed data {field: [Bf, L, ...]} or None) -> (metrics {name: []}, priorities [Br])."""
 
   def __init__(self, config, network, target_network, search_network, optimizer, step,
-               strategy=None):
+               strategy=None, auxiliary_losses=None):
+    """auxiliary_losses: a list of auxiliary losses (default: those the config turns on)."""
     self.config, self.network, self.optimizer, self.step = config, network, optimizer, step
     self.target_network, self.search_network = target_network, search_network
     self.strategy = strategy or tf.distribute.get_strategy()
     lc = config.learner
     self.weights = losses.LossWeights(lc.value_loss_weight, lc.reward_loss_weight,
                                       lc.policy_loss_weight)
-    self.extra_loss = PastPolicies(config, network) if config.past_policies.enabled else None
+    self.auxiliary = auxiliary.by_name(auxiliary.from_config(config, network)
+                                       if auxiliary_losses is None else auxiliary_losses)
     self.period = config.replay.sequence_length - config.replay.sequence_overlap
     self.start_rule = config_schema.unroll_start_rule(config)
     jit = bool(lc.jit_compile)
@@ -96,7 +99,10 @@ class TrainStep:
     self._step = tf.function(self._train, reduce_retracing=True)
 
   def checkpointables(self) -> Dict[str, tf.Module]:
-    return {} if self.extra_loss is None else self.extra_loss.checkpointables()
+    out: Dict[str, tf.Module] = {}
+    for loss in self.auxiliary.values():
+      out.update(loss.checkpointables())
+    return out
 
   # ---- inside one replica ------------------------------------------------------
   def _value_targets(self, seq) -> tf.Tensor:
@@ -143,8 +149,8 @@ class TrainStep:
                                  batch.target_reward, batch.target_policy, batch.policy_mask,
                                  self.weights)
       total, metrics = parts["total"], {}
-      if self.extra_loss is not None:
-        extra, extra_metrics = self.extra_loss(latents, batch, seq)
+      for aux in self.auxiliary.values():
+        extra, extra_metrics = aux(latents, batch, seq)
         total = total + extra
         metrics.update(extra_metrics)
       loss = tf.reduce_sum(unroll_weight * total) / count
@@ -221,8 +227,8 @@ class TrainStep:
       step = self.step.assign_add(1)
       self._moving_averages(step)
     priorities = priorities[: tf.shape(probability)[0]]
-    if self.extra_loss is not None:
-      self.extra_loss.after_update(step)
+    for aux in self.auxiliary.values():
+      aux.after_update(step)
     return metrics, priorities
 
   def __call__(self, replay: Dict[str, tf.Tensor], probability: tf.Tensor,

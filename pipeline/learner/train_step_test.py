@@ -150,16 +150,55 @@ def test_all_starts_equal_the_mean_of_a_brute_force_loop_over_starts(pve):
     for _ in range(2):
       for w in nets[0].value_head.weights + nets[0].policy_head.weights:
         w.assign(rng.normal(size=w.shape).astype(np.float32) * 0.5)
-      train.extra_loss.push()
+      train.auxiliary["past_policies"].push()
   seq = _sequences(rng)
   _, random_actions = random_draws(c.seed, step, B, L, K, L - OVERLAP, A)
-  expected, count = _brute_force_loss(c, nets[0], seq, train.extra_loss, random_actions.numpy())
+  expected, count = _brute_force_loss(c, nets[0], seq, train.auxiliary.get("past_policies"),
+                                      random_actions.numpy())
   # Real starts below the period: 7 (full row), 5 and 7 (the rows that end), 1 (opens on its end).
   assert count == 7 + 5 + 7 + 1
   metrics, priorities = train({k: tf.constant(v) for k, v in seq.items()}, tf.ones([B]),
                               tf.ones([B]))
   assert float(metrics["loss/optimised"]) == pytest.approx(expected, rel=1e-5)
   assert priorities.shape == (B,)
+
+
+class _LatentNorm(tf.Module):
+  """A second auxiliary loss, defined here only: w * the mean squared latent along each unroll."""
+  name = "latent_norm"
+
+  def __init__(self, weight):
+    super().__init__(name=self.name)
+    self.weight = weight
+    self.updates = tf.Variable(0, dtype=tf.int64, trainable=False)
+
+  def __call__(self, latents, batch, sequences):
+    norms = tf.reduce_mean(tf.stack([tf.reduce_mean(tf.square(l), axis=-1) for l in latents], 1), 1)
+    return self.weight * norms, {"loss/latent_norm": norms}
+
+  def checkpointables(self):
+    return {self.name: self}
+
+  def after_update(self, step):
+    self.updates.assign_add(1)
+
+
+def test_a_second_auxiliary_loss_plugs_in_without_changing_the_train_step():
+  c = _config(pve=False)
+  tf.keras.utils.set_random_seed(0)
+  nets = [make_network(c, (4,), A) for _ in range(3)]
+  step = tf.Variable(7, dtype=tf.int64)
+  extra = _LatentNorm(0.3)
+  train = TrainStep(c, *nets, tf.keras.optimizers.Adam(1e-3), step, auxiliary_losses=[extra])
+  assert train.checkpointables() == {"latent_norm": extra}
+  seq = _sequences(np.random.default_rng(5))
+  _, random_actions = random_draws(c.seed, step, B, L, K, L - OVERLAP, A)
+  expected, _ = _brute_force_loss(c, nets[0], seq, extra, random_actions.numpy())
+  metrics, _ = train({k: tf.constant(v) for k, v in seq.items()}, tf.ones([B]), tf.ones([B]))
+  assert float(metrics["loss/optimised"]) == pytest.approx(expected, rel=1e-5)
+  assert "loss/latent_norm" in metrics and int(extra.updates.numpy()) == 1
+  with pytest.raises(ValueError, match="two auxiliary losses are named 'latent_norm'"):
+    TrainStep(c, *nets, tf.keras.optimizers.Adam(1e-3), step, auxiliary_losses=[extra, extra])
 
 
 def test_random_starts_give_one_unroll_per_sequence():

@@ -1,0 +1,53 @@
+"""Auxiliary losses: extra terms of the learner's loss, as a list.
+
+An auxiliary loss is an object with
+
+    name: str                                  unique; its checkpoint and metric prefix
+    __call__(latents, batch, sequences) -> (loss [N], {metric: [N] or []})
+        latents: K+1 tensors [N, *latent] of the unrolls (gradients flow into them),
+        batch: the UnrollBatch (batch.start [B, S]: the N = B * S unroll starts),
+        sequences: the sampled sequences {field: [B, L, ...]} (pipeline/replay/spec.py);
+        loss: each unroll's weighted loss, added to MuZero's before averaging
+    checkpointables() -> {name: tf.Module}     state saved with the learner (may be {})
+    after_update(step) -> None                 called in the compiled step after each update
+
+`from_config(config, network)` builds the losses the config turns on (today:
+the past-policies loss of the PVE paper); TrainStep(..., auxiliary_losses=[...])
+takes any list instead, so a new loss needs no change to train_step.py.
+"""
+from typing import Dict, List, Protocol, Tuple
+
+import tensorflow as tf
+
+from pipeline.learner.past_policies import PastPolicies
+
+
+class AuxiliaryLoss(Protocol):
+  name: str
+
+  def __call__(self, latents, batch, sequences) -> Tuple[tf.Tensor, Dict[str, tf.Tensor]]:
+    ...
+
+  def checkpointables(self) -> Dict[str, tf.Module]:
+    ...
+
+  def after_update(self, step: tf.Tensor) -> None:
+    ...
+
+
+def from_config(config, network) -> List[AuxiliaryLoss]:
+  """The auxiliary losses the config enables, in a fixed order."""
+  losses: List[AuxiliaryLoss] = []
+  if config.past_policies.enabled:
+    losses.append(PastPolicies(config, network))
+  return losses
+
+
+def by_name(losses: List[AuxiliaryLoss]) -> Dict[str, AuxiliaryLoss]:
+  """{name: loss}; ValueError on a repeated name (their checkpoints would collide)."""
+  out: Dict[str, AuxiliaryLoss] = {}
+  for loss in losses:
+    if loss.name in out:
+      raise ValueError(f"two auxiliary losses are named {loss.name!r}")
+    out[loss.name] = loss
+  return out
