@@ -121,7 +121,6 @@ def get_config(game: str = "pong"):
   c.search.temperature_schedule = ((0.0, 1.0), (0.5, 0.5), (0.75, 0.25))
   c.actors.num_actors = 32
   c.actors.envs_per_actor = 32
-  c.actors.env_workers = 0
   c.evaluate.num_episodes = 30
   c.evaluate.num_envs = 30
   c.evaluate.num_simulations = 25

@@ -53,7 +53,6 @@ def get_config(game: str = "pong"):
   c.learner.publish_every = 10
   c.actors.num_actors = 1
   c.actors.envs_per_actor = 8
-  c.actors.env_workers = 0
   c.evaluate.num_episodes = 2
   c.evaluate.num_envs = 2
   c.evaluate.num_simulations = 8

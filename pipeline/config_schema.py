@@ -142,7 +142,6 @@ def base_config() -> ml_collections.ConfigDict:
   c.actors = ml_collections.ConfigDict()
   c.actors.num_actors = 1
   c.actors.envs_per_actor = 8
-  c.actors.env_workers = 0           # processes stepping an actor's envs (0: in the actor)
   c.actors.max_env_frames = 0        # 0: run until the learner is done
 
   c.evaluate = ml_collections.ConfigDict()
@@ -180,7 +179,7 @@ _POSITIVE = (
     "env.action_repeat", "env.frame_stack", "network.channels",
 )
 _NON_NEGATIVE = ("learner.max_grad_norm", "past_policies.start_step", "past_policies.sequences_per_step", "env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
-                 "actors.env_workers", "network.num_blocks")
+                 "network.num_blocks")
 _UNIT = ("discount", "learner.td_lambda", "learner.target_update_rate",
          "learner.search_update_rate", "search.dirichlet_fraction",
          "env.repeat_action_probability")

@@ -7,14 +7,14 @@ Observation: one-hot float32 [104] of the agent's cell. Actions: 0 up, 1 down,
 2 left, 3 right; the intended move happens w.p. 0.8, each other w.p. 0.2/3.
 Reward 1 on every transition into the goal cell. The task never ends on its
 own; an episode is truncated (discount 1) after `max_steps` steps. Transitions
-are sampled from the same matrices as pipeline.tabular.gridworld.four_rooms().
+are sampled from the same matrices as pipeline.envs.gridworld.four_rooms().
 """
 import dm_env
 import numpy as np
 from dm_env import specs
 
 from pipeline.envs import registry
-from pipeline.tabular import gridworld
+from pipeline.envs import gridworld
 
 
 class FourRooms(dm_env.Environment):

@@ -65,10 +65,8 @@ Model functions (plain TF callables, traced into the graph):
 with network.set_weights are used by the next call without recompiling.
 
 Root noise is an input: `noise` [B, A] (sampled outside, e.g. with
-policy.dirichlet_noise from the actor's rng, or in the graph with
-compiled_policy.dirichlet_noise from a stateless seed). compiled_policy.py
-also has the TensorFlow versions of the reference's acting helpers, and
-compiled_ops.py the slab reads / writes, argmax and softmax used here.
+policy.dirichlet_noise from the actor's rng). compiled_ops.py has the slab
+reads / writes, argmax and softmax used here.
 """
 import time
 from typing import Callable, NamedTuple, Optional, Tuple

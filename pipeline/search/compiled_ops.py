@@ -3,7 +3,7 @@
 read_slab / write_slab read and write x[k] / x[start:start + n] along axis 0
 in place (XLA's DynamicSlice / DynamicUpdateSlice); first_argmax is np.argmax
 (the first index of the maximum, not tf.argmax); softmax is policy.softmax in
-a given dtype. Shared by compiled.py and compiled_policy.py.
+a given dtype.
 """
 from typing import Optional
 

@@ -4,8 +4,7 @@ The oracle is the numpy reference search, itself tested against brute force,
 a scalar MCTS and mctx (mcts_test.py, mcts_mctx_test.py). The same models
 (toy_models.TableModel, looked up identically by numpy and TensorFlow), the
 same inputs and the same noise must give exactly the same visit counts and
-the same values (to float32 rounding of the outputs). The TensorFlow noise
-and acting helpers are tested in compiled_policy_test.py.
+the same values (to float32 rounding of the outputs).
 
 Compile time dominates, so the models live in tf.Variables: one compiled
 program per group (configuration, batch size, action count) serves every

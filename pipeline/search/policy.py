@@ -5,7 +5,6 @@ root priors (mcts.py's docstring states the conventions: softmax over the
 valid actions, P <- (1 - f) P + f eta, masked and renormalised).
 `visit_policy` and `select_actions` turn visit counts into the acting policy
 (counts ** (1 / T), normalised; T = 0 is the argmax, lowest index on ties).
-compiled_policy.py has the TensorFlow versions.
 """
 from typing import Optional
 

@@ -7,7 +7,7 @@ import ml_collections
 
 from pipeline.config_schema import get_dotted
 from pipeline.errors import PipelineError
-from pipeline.tabular import gridworld
+from pipeline.envs import gridworld
 
 
 def base_config() -> ml_collections.ConfigDict:

@@ -2,7 +2,7 @@
 import numpy as np
 
 from pipeline.tabular import datasets
-from pipeline.tabular import gridworld
+from pipeline.envs import gridworld
 from pipeline.tabular import planning
 from pipeline.tabular import policies
 

@@ -3,7 +3,7 @@ import dm_env
 import numpy as np
 
 from pipeline.envs import registry
-from pipeline.tabular import gridworld
+from pipeline.envs import gridworld
 
 
 def test_registered_and_starts_bottom_left_when_evaluating():

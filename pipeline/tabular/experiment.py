@@ -15,7 +15,7 @@ from absl import logging
 from pipeline.tabular import capacity
 from pipeline.tabular import checks
 from pipeline.tabular import figures
-from pipeline.tabular import gridworld
+from pipeline.envs import gridworld
 from pipeline.tabular import model_space
 from pipeline.tabular import models
 from pipeline.tabular import planning

@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 
 from pipeline.tabular import datasets
-from pipeline.tabular import gridworld
+from pipeline.envs import gridworld
 from pipeline.tabular import losses
 from pipeline.tabular import planning
 from pipeline.tabular import policies

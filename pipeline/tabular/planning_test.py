@@ -3,7 +3,7 @@ import itertools
 
 import numpy as np
 
-from pipeline.tabular import gridworld
+from pipeline.envs import gridworld
 from pipeline.tabular import planning
 
 

@@ -1,7 +1,7 @@
 """Policy data sets: shapes, noise fractions, policy-iteration paths."""
 import numpy as np
 
-from pipeline.tabular import gridworld
+from pipeline.envs import gridworld
 from pipeline.tabular import planning
 from pipeline.tabular import policies
 

@@ -1,7 +1,7 @@
 """Trajectory sampling against exact transition probabilities."""
 import numpy as np
 
-from pipeline.tabular import gridworld
+from pipeline.envs import gridworld
 from pipeline.tabular import planning
 from pipeline.tabular import rings
 from pipeline.tabular import trajectories

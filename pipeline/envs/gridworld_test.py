@@ -1,7 +1,7 @@
 """Four Rooms matrices against hand-computed cells of the published layout."""
 import numpy as np
 
-from pipeline.tabular import gridworld
+from pipeline.envs import gridworld
 
 STAY_TWO_WALLS = 0.8 + 0.2 / 3  # e.g. "up" in a corner: up and left both blocked
 OTHER = 0.2 / 3
