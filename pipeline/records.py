@@ -108,6 +108,29 @@ def read_episodes(records_dir: str, kind: Optional[str] = None) -> List[Dict]:
   return sorted(episodes, key=lambda e: (e["kind"], e["actor_id"], e["episode_index"]))
 
 
+class EpisodeTail:
+  """The episodes of a records directory as they are appended: each call to
+  new() parses only the records added since the last one (shards are
+  append-only; a torn last record is left for the next call)."""
+
+  def __init__(self, records_dir: str, kind: Optional[str] = None):
+    self.pattern = os.path.join(records_dir, f"{kind or '*'}-*.tfrecord")
+    self.parsed: Dict[str, int] = {}   # shard -> complete records parsed so far
+
+  def new(self) -> List[Dict]:
+    out = []
+    for path in sorted(glob.glob(self.pattern)):
+      done = self.parsed.get(path, 0)
+      try:
+        for raw in tf.data.TFRecordDataset(path).skip(done).as_numpy_iterator():
+          out.append(_from_example(raw))
+          done += 1
+      except tf.errors.DataLossError:
+        pass  # a record being written: read it next time
+      self.parsed[path] = done
+    return out
+
+
 class EpisodeWriter:
   """Appends finished episodes of one writer (e.g. one actor) to its shards."""
 

@@ -1,4 +1,5 @@
-"""Stage `evaluate`: load the newest learner checkpoint and play N episodes.
+"""Stage `evaluate`: restore the search network of the newest learner checkpoint
+(nothing else) and play N episodes.
 
     ./run.sh evaluate --config=configs/NAME.py --workdir=DIR [--num_episodes=20]
 
@@ -12,18 +13,17 @@ from absl import flags
 
 from pipeline import records
 from pipeline.actors.evaluate import evaluate, write_scores_csv
-from pipeline.errors import PipelineError, run_job
+from pipeline.errors import run_job
 from pipeline.jobs import _common
-from pipeline.learner.learner import Learner
+from pipeline.learner.checkpointing import restore_search_network
 
 NUM_EPISODES = flags.DEFINE_integer("num_episodes", 0, "Episodes (0: config.evaluate).")
 
 
-def run_evaluation(config, workdir, learner) -> dict:
-  """Evaluates learner.search_network; returns the summary written to eval/."""
+def run_evaluation(config, workdir, search_network, step: int) -> dict:
+  """Evaluates the search network at learner `step`; returns the summary written to eval/."""
   n = NUM_EPISODES.value or config.evaluate.num_episodes
-  step = int(learner.step.numpy())
-  episodes = evaluate(config, learner.search_network, records.run_records_dir(workdir), step, n)
+  episodes = evaluate(config, search_network, records.run_records_dir(workdir), step, n)
   write_scores_csv(os.path.join(workdir, "eval", "scores.csv"), episodes)
   returns = [e["return"] for e in episodes]
   summary = {"eval_return_mean": float(np.mean(returns)), "eval_return_std": float(np.std(returns)),
@@ -38,10 +38,8 @@ def main(argv):
   config = _common.load_config()
   workdir = _common.prepare_workdir(config)
   obs_spec, num_actions = _common.env_specs(config)
-  learner = Learner(config, obs_spec.shape, num_actions, workdir, client=None)
-  if not learner.restored:
-    raise PipelineError(f"no learner checkpoint in {learner.manager.directory}")
-  summary = run_evaluation(config, workdir, learner)
+  network, step = restore_search_network(config, obs_spec.shape, num_actions, workdir)
+  summary = run_evaluation(config, workdir, network, step)
   print(f"evaluate: mean return {summary['eval_return_mean']:.1f} over "
         f"{summary['eval_episodes']} episodes (learner step {summary['learner_step']})")
 

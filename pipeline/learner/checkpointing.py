@@ -34,3 +34,21 @@ def restore_latest(checkpoint: tf.train.Checkpoint, manager: tf.train.Checkpoint
   except (tf.errors.OpError, AssertionError, ValueError) as e:
     raise PipelineError(f"cannot read checkpoint {path}: {' '.join(str(e).split())[:200]}") from e
   return True
+
+
+def restore_search_network(config, observation_shape, num_actions: int, workdir: str):
+  """(search network, learner step) from the newest learner checkpoint, restoring
+  nothing else (no optimizer, no other networks, no auxiliary-loss state);
+  PipelineError when there is none or it cannot be read."""
+  from pipeline.networks.muzero_net import make_network  # the networks import TF models
+  network = make_network(config, observation_shape, num_actions)
+  step = tf.Variable(0, dtype=tf.int64, name="learner_step")
+  checkpoint = tf.train.Checkpoint(search_network=network, step=step)
+  path = tf.train.latest_checkpoint(learner_checkpoint_dir(workdir))
+  if path is None:
+    raise PipelineError(f"no learner checkpoint in {learner_checkpoint_dir(workdir)}")
+  try:
+    checkpoint.restore(path).expect_partial().assert_existing_objects_matched()
+  except (tf.errors.OpError, AssertionError, ValueError) as e:
+    raise PipelineError(f"cannot read checkpoint {path}: {' '.join(str(e).split())[:200]}") from e
+  return network, int(step.numpy())

@@ -116,9 +116,11 @@ class Learner:
 
   # ---- the loop ---------------------------------------------------------------
   def run(self, dataset: tf.data.Dataset, should_stop: Callable[[int], bool] = lambda step: False,
-          on_log: Callable[[dict], None] = lambda m: None, log_every_seconds: float = 10.0):
+          on_log: Callable[[dict], None] = lambda m: None, log_every_seconds: float = 10.0,
+          after_step: Callable[[int], None] = lambda step: None):
     """Trains until config.learner.num_steps (or should_stop(step)), checkpointing
-    as it goes. The dataset prefetches the next batch while a step runs."""
+    as it goes; after_step(step) runs between steps (e.g. an evaluation). The
+    dataset prefetches the next batch while a step runs."""
     lc = self.config.learner
     self.publish()
     iterator = iter(dataset)
@@ -137,6 +139,7 @@ class Learner:
       step += 1
       if step % lc.publish_every == 0:
         self.publish()
+      after_step(step)
       now = time.time()
       if now - last_log >= log_every_seconds:
         metrics = {k: float(v) for k, v in metrics.items()}
