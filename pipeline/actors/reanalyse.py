@@ -88,7 +88,7 @@ class ReanalyseWorker:
       got = variables.latest(self.client, table=TARGET_VARIABLES)
       if got is not None and got[0] > self.version:
         self.version = got[0]
-        self.network.set_weights(got[1])
+        variables.load_into(self.network, got[1])
       if got is not None or time.time() >= deadline:
         return got is not None
       time.sleep(0.5)

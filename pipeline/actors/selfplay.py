@@ -67,7 +67,7 @@ class SelfPlayActor:
       got = variables.latest(self.client)
       if got is not None and got[0] > self.version:
         self.version = got[0]
-        self.network.set_weights(got[1])
+        variables.load_into(self.network, got[1])
         return
       if got is not None or time.time() >= deadline:
         return

@@ -10,6 +10,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 import reverb
 
+from pipeline.errors import PipelineError
 from pipeline.replay.tables import VARIABLES
 
 
@@ -28,3 +29,22 @@ def latest(client: reverb.Client, timeout_ms: int = 0, table: str = VARIABLES
   sample = next(client.sample(table, num_samples=1, emit_timesteps=False))
   data = [np.asarray(x)[0] for x in sample.data]  # drop the item's time axis [1, ...]
   return int(data[0]), data[1:]
+
+
+def load_into(network, weights: List[np.ndarray], source: str = "the learner's published parameters"
+              ) -> None:
+  """network.set_weights(weights), or one PipelineError line naming the first
+  mismatch (another host started with another network, observation or action
+  shape) instead of a traceback from inside Keras."""
+  mine = network.weights
+  if len(mine) != len(weights):
+    raise PipelineError(f"{source} have {len(weights)} weight arrays, this process's network "
+                        f"{len(mine)}: start every host with the same config (network, "
+                        f"observation and action shapes)")
+  for variable, value in zip(mine, weights):
+    if tuple(variable.shape) != tuple(np.shape(value)):
+      raise PipelineError(f"{source} do not fit this process's network: {variable.name} has shape "
+                          f"{tuple(variable.shape)} here and {tuple(np.shape(value))} in theirs; "
+                          f"start every host with the same config (network, observation and "
+                          f"action shapes)")
+  network.set_weights(weights)
