@@ -76,3 +76,24 @@ def test_a_workdir_in_use_is_refused_with_one_line(tmp_path):
     _common.lock_workdir(str(tmp_path), "pipeline")
   held.close()  # released: the next process gets it
   _common.lock_workdir(str(tmp_path), "pipeline").close()
+
+
+def test_a_client_whose_sequences_differ_from_the_server_s_is_one_line(tmp_path, job_env):
+  from pipeline import config_schema
+  from pipeline.envs import registry
+  from pipeline.replay import server as server_lib
+  from pipeline.replay.spec import sequence_signature, step_spec
+  c = config_schema.base_config()
+  c.replay.sequence_length = 40   # the server's; the learner below asks for 20
+  env = registry.make_from_config(c, seed=0)
+  obs = env.observation_spec()
+  signature = sequence_signature(step_spec(obs.shape, obs.dtype, env.action_spec().num_values), 40)
+  server = server_lib.start_server(c, signature, str(tmp_path / "server"), 0)
+  try:
+    r = run(job("train", *TINY, "--config.replay.sequence_length=20",
+                "--config.replay.sequence_overlap=10", f"--replay_address=localhost:{server.port}",
+                f"--workdir={tmp_path}/w"), job_env)
+  finally:
+    server.stop()
+  _assert_one_error(r, "holds other sequences than this run's config makes",
+                    "field 'action' is [40] int32 there and [20] int32 here")

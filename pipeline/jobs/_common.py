@@ -16,7 +16,8 @@ from pipeline.errors import PipelineError
 from pipeline.learner import strategy as strategy_lib
 from pipeline.files import write_json  # noqa: F401 (re-exported for the stages)
 from pipeline.processes import die_with_parent
-from pipeline.replay.spec import sequence_signature, step_spec
+from pipeline.replay.spec import sequence_signature, signature_mismatch, step_spec
+from pipeline.replay.tables import REPLAY
 
 CONFIG = config_flags.DEFINE_config_file("config", None, "Run config (configs/NAME.py).")
 WORKDIR = flags.DEFINE_string("workdir", None, "Run directory (checkpoints, logs, results).")
@@ -121,14 +122,21 @@ def start_worker(child: bool):
   return config, (WORKDIR.value if child else prepare_workdir(config))
 
 
-def connect(address: str, timeout_seconds: int = 30) -> reverb.Client:
-  """A Reverb client, after checking the server answers within the timeout."""
+def connect(address: str, timeout_seconds: int = 30, config=None) -> reverb.Client:
+  """A Reverb client, after checking the server answers within the timeout and,
+  given this run's config, that its replay table holds this run's sequences."""
   client = reverb.Client(address)
   try:
-    client.server_info(timeout=timeout_seconds)
+    info = client.server_info(timeout=timeout_seconds)
   except Exception as e:  # pylint: disable=broad-except
     raise PipelineError(f"cannot reach the Reverb server at {address} after "
                         f"{timeout_seconds}s ({type(e).__name__})") from e
+  if config is not None and REPLAY in info:
+    differs = signature_mismatch(info[REPLAY].signature, replay_signature(config))
+    if differs:
+      raise PipelineError(f"the Reverb server at {address} holds other sequences than this "
+                          f"run's config makes: {differs}; start the server and every client "
+                          f"with the same config (env, replay.sequence_length)")
   return client
 
 

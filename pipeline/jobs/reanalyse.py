@@ -28,7 +28,7 @@ def main(argv):
     raise PipelineError("config.reanalyse.enabled is False: there is nothing to reanalyse "
                         "(set --config.reanalyse.enabled=True on every stage)")
   stop = _common.StopFlag()
-  client = _common.connect(ADDRESS.value, CONNECT_TIMEOUT.value)
+  client = _common.connect(ADDRESS.value, CONNECT_TIMEOUT.value, config)
   if REANALYSED not in client.server_info():
     raise PipelineError(f"the Reverb server at {ADDRESS.value} has no '{REANALYSED}' table; "
                         "start it with config.reanalyse.enabled=True")

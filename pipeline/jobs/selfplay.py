@@ -23,7 +23,7 @@ def main(argv):
   del argv
   config, workdir = _common.start_worker(CHILD.value)
   stop = _common.StopFlag()
-  client = _common.connect(ADDRESS.value, CONNECT_TIMEOUT.value)
+  client = _common.connect(ADDRESS.value, CONNECT_TIMEOUT.value, config)
   actor = SelfPlayActor(config, ACTOR_ID.value, client, records.run_records_dir(workdir))
   budget = config.actors.max_env_frames // config.actors.num_actors
   logging.info("actor %d starting at episode %d", ACTOR_ID.value, actor.episodes.next_index)

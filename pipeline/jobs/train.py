@@ -29,7 +29,7 @@ def main(argv):
   if os.path.exists(os.path.join(workdir, "train.done")):
     print(f"train: already finished ({workdir}/train.done)")
     return
-  client = _common.connect(ADDRESS.value, CONNECT_TIMEOUT.value)
+  client = _common.connect(ADDRESS.value, CONNECT_TIMEOUT.value, config)
   obs_spec, num_actions = _common.env_specs(config)
   learner = Learner(config, obs_spec.shape, num_actions, workdir, client,
                     _common.learner_strategy(config))

@@ -46,3 +46,19 @@ def sequence_signature(spec: Dict[str, tf.TensorSpec], length: int) -> Dict[str,
 def zero_step(spec: Dict[str, tf.TensorSpec]) -> Dict[str, np.ndarray]:
   """A padding step: zeros everywhere, mask 0."""
   return {k: np.zeros(s.shape, s.dtype.as_numpy_dtype) for k, s in spec.items()}
+
+
+def signature_mismatch(theirs, ours: Dict[str, tf.TensorSpec]) -> str:
+  """'' if a server table's signature equals `ours`, else what differs first (one line)."""
+  theirs = theirs or {}
+  if not isinstance(theirs, dict):
+    return f"its items are {type(theirs).__name__}, not the fields {sorted(ours)}"
+  missing, extra = sorted(set(ours) - set(theirs)), sorted(set(theirs) - set(ours))
+  if missing or extra:
+    return f"fields differ (missing there: {missing or 'none'}; only there: {extra or 'none'})"
+  for key in sorted(ours):
+    a, b = theirs[key], ours[key]
+    if a.shape.as_list() != b.shape.as_list() or a.dtype != b.dtype:
+      return (f"field {key!r} is {a.shape.as_list()} {a.dtype.name} there and "
+              f"{b.shape.as_list()} {b.dtype.name} here")
+  return ""
