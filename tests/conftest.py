@@ -1,9 +1,18 @@
-"""Helpers for the end-to-end tests: run stages as real processes."""
+"""Helpers for the end-to-end tests: run stages as real processes.
+
+Every process a test starts goes through `spawn` or `run`: it gets SIGKILL
+when the pytest process dies however it dies (Linux PDEATHSIG; a stage's own
+children die with it the same way), so a killed `./run.sh test` leaves
+nothing running (tests/test_hygiene.py).
+"""
 import os
 import subprocess
 import sys
 
 import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from pipeline.processes import die_with_parent  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -28,9 +37,15 @@ def job(stage, *args):
   return [sys.executable, "-m", f"pipeline.jobs.{stage}", *args]
 
 
+def spawn(cmd, **kwargs) -> subprocess.Popen:
+  """subprocess.Popen(cmd, cwd=REPO, ...) that dies with this process."""
+  kwargs.setdefault("cwd", REPO)
+  return subprocess.Popen(cmd, preexec_fn=die_with_parent, **kwargs)
+
+
 def run(cmd, env, timeout=240, **kwargs):
   return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True,
-                        timeout=timeout, **kwargs)
+                        timeout=timeout, preexec_fn=die_with_parent, **kwargs)
 
 
 def error_lines(stderr: str):

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import reverb
 
-from conftest import REPO, TINY, job, run
+from conftest import TINY, job, run, spawn
 from pipeline import records
 from pipeline.replay import tables
 
@@ -31,19 +31,18 @@ def test_replay_two_actors_and_learner_as_processes(tmp_path, job_env, reanalyse
   actor_dir = str(tmp_path / "actors")
   procs = []
   try:
-    procs.append(subprocess.Popen(job("replay", *config, f"--workdir={replay_dir}", f"--port={port}"),
-                                  cwd=REPO, env=job_env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True))
+    procs.append(spawn(job("replay", *config, f"--workdir={replay_dir}", f"--port={port}"),
+                       env=job_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
     for i in range(2):
-      procs.append(subprocess.Popen(
+      procs.append(spawn(
           job("selfplay", *config, f"--workdir={actor_dir}", f"--replay_address={address}",
               f"--actor_id={i}", "--connect_timeout=60"),
-          cwd=REPO, env=job_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+          env=job_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     if reanalyse:
-      procs.append(subprocess.Popen(
+      procs.append(spawn(
           job("reanalyse", *config, f"--workdir={tmp_path / 'reanalyse'}",
               f"--replay_address={address}", "--worker_id=0", "--connect_timeout=60"),
-          cwd=REPO, env=job_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+          env=job_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     learner = run(job("train", *config, "--config.learner.num_steps=25",
                       f"--workdir={learner_dir}", f"--replay_address={address}",
                       "--connect_timeout=60"), job_env, timeout=300)

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import time
 
-from conftest import REPO, TINY, job, run
+from conftest import TINY, job, run, spawn
 from pipeline import records
 from pipeline.study import checkpoint_step
 
@@ -18,7 +18,7 @@ def test_kill_and_resume(tmp_path, job_env):
   cmd = job("pipeline", *TINY, "--config.learner.num_steps=300", "--config.search.implementation=reference",
             "--config.learner.checkpoint_every_seconds=1", "--log_every_seconds=2",
             f"--workdir={workdir}")
-  proc = subprocess.Popen(cmd, cwd=REPO, env=job_env, stdout=subprocess.PIPE,
+  proc = spawn(cmd, env=job_env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, start_new_session=True)
   deadline = time.time() + 180
   while checkpoint_step(workdir) < 15 and time.time() < deadline:

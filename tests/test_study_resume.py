@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from conftest import REPO, job, run
+from conftest import job, run, spawn
 from pipeline.study import checkpoint_step
 
 STUDY_CONFIG = '''
@@ -41,7 +41,7 @@ def test_killed_study_resumes_its_unfinished_run(tmp_path, job_env):
   workdir = tmp_path / "study"
   cmd = job("study", f"--config={config}", f"--workdir={workdir}")
   first, second = workdir / "runs" / "cartpole_v1__muzero__s0", workdir / "runs" / "cartpole_v1__muzero__s1"
-  proc = subprocess.Popen(cmd, cwd=REPO, env=job_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+  proc = spawn(cmd, env=job_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, start_new_session=True)
   deadline = time.time() + 300
   while checkpoint_step(str(second)) < 15 and time.time() < deadline:
