@@ -119,18 +119,24 @@ def planned_steps(spec: RunSpec) -> int:
 
 
 class StudyClock:
-  """Time left for a study: seconds per learner step, learned per (game,
-  setting) from its finished runs (a running run's own rate until one has
-  finished; the mean of the known games for a game not seen yet), times the
-  steps each run has left, over the workers."""
+  """Time left for a study: seconds per learner step, learned from finished runs
+  per (game, setting, variant) (variants cost differently: the past-policies
+  loss makes a step slower), else per (game, setting), else the mean of all
+  known rates; a running run's own rate stands in until a run like it has
+  finished. Times the steps each run has left, over the workers."""
 
   def __init__(self, workers: int):
     self.workers = max(workers, 1)
-    self.finished: Dict[Tuple[str, str], List[float]] = {}
+    self.finished: Dict[Tuple[str, ...], List[float]] = {}
+
+  @staticmethod
+  def _keys(spec: RunSpec) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    return (spec.game, spec.setting, spec.variant), (spec.game, spec.setting)
 
   def observe(self, spec: RunSpec, seconds: float, steps: int) -> None:
     if steps > 0 and seconds > 0:
-      self.finished.setdefault((spec.game, spec.setting), []).append(seconds / steps)
+      for key in self._keys(spec):
+        self.finished.setdefault(key, []).append(seconds / steps)
 
   def seconds_left(self, todo: Sequence[RunSpec],
                    running: Sequence[Tuple[RunSpec, int, Optional[float]]]) -> Optional[float]:
@@ -138,14 +144,17 @@ class StudyClock:
     None until some rate is known."""
     rates = {k: sum(v) / len(v) for k, v in self.finished.items()}
     for spec, _, own in running:
-      if own and (spec.game, spec.setting) not in self.finished:
-        rates.setdefault((spec.game, spec.setting), own)
+      if own:
+        for key in self._keys(spec):
+          rates.setdefault(key, own)
     if not rates:
       return None
-    fallback = sum(rates.values()) / len(rates)
+    runs = [r for k, r in rates.items() if len(k) == 3]
+    fallback = sum(runs) / len(runs)
     total = 0.0
     for spec, done, _ in [(s, 0, None) for s in todo] + list(running):
-      rate = rates.get((spec.game, spec.setting), fallback)
+      exact, game = self._keys(spec)
+      rate = rates.get(exact, rates.get(game, fallback))
       total += rate * max(planned_steps(spec) - done, 0)
     return total / self.workers
 

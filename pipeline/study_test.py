@@ -36,6 +36,11 @@ def test_study_clock_per_game_rates():
       (0.3 * 2000 + 0.3 * 1500) / 2)
   on_policy = _spec("CartPole-v1", 1000, "on-policy")  # another setting is another cost
   assert clock.seconds_left([on_policy], []) == pytest.approx((0.1 + 0.3) / 2 * 1000 / 2)
+  # Another variant of a known game: the game's rate until a run of that variant finishes.
+  pve = _spec("MinAtar/Breakout", 2000, variant="muzero_pve")
+  assert clock.seconds_left([pve], []) == pytest.approx(0.3 * 2000 / 2)
+  clock.observe(pve, seconds=900.0, steps=2000)   # 0.45 s/step
+  assert clock.seconds_left([pve, breakout], []) == pytest.approx((0.45 + 0.3) * 2000 / 2)
 
 
 def _load(path):
