@@ -94,6 +94,9 @@ def base_config() -> ml_collections.ConfigDict:
   c.learner.publish_every = 10       # learner steps between publishes
   c.learner.checkpoint_every_seconds = 60.0
   c.learner.keep_checkpoints = 3     # newest checkpoints kept (0: all, for the analyses)
+  # N > 0: also N checkpoints evenly spaced over training, at steps k * num_steps / N
+  # (k = 1..N), kept for good as checkpoints/milestone-<step> (for the analyses across training).
+  c.learner.milestone_checkpoints = 0
   c.learner.max_grad_norm = 5.0       # global-norm clipping (not in the PVE paper); 0: none
   # Unroll starts per sampled sequence (pipeline/learner/batch.py): "random"
   # (one, uniform over its real steps), "all" (every real step once over the
@@ -178,7 +181,7 @@ _POSITIVE = (
     "past_policies.interval", "past_policies.size", "scoring.final_episodes",
     "env.action_repeat", "env.frame_stack", "network.channels",
 )
-_NON_NEGATIVE = ("learner.max_grad_norm", "past_policies.start_step", "past_policies.sequences_per_step", "env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
+_NON_NEGATIVE = ("learner.max_grad_norm", "learner.milestone_checkpoints", "past_policies.start_step", "past_policies.sequences_per_step", "env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
                  "network.num_blocks")
 _UNIT = ("discount", "learner.td_lambda", "learner.target_update_rate",
          "learner.search_update_rate", "search.dirichlet_fraction",

@@ -46,15 +46,16 @@ def load_run_config(workdir: str) -> ml_collections.ConfigDict:
 
 
 def list_checkpoints(workdir: str) -> List[Tuple[int, str]]:
-  """[(step, prefix)] of RUN/checkpoints/ckpt-<step>, sorted by step."""
-  found = []
-  for index in glob.glob(os.path.join(workdir, "checkpoints", "ckpt-*.index")):
-    match = re.fullmatch(r"ckpt-(\d+)\.index", os.path.basename(index))
+  """[(step, prefix)] of RUN/checkpoints/ckpt-<step> and milestone-<step>
+  (learner.milestone_checkpoints), one per step, sorted by step."""
+  found = {}
+  for index in sorted(glob.glob(os.path.join(workdir, "checkpoints", "*-*.index"))):
+    match = re.fullmatch(r"(ckpt|milestone)-(\d+)\.index", os.path.basename(index))
     if match:
-      found.append((int(match.group(1)), index[:-len(".index")]))
+      found.setdefault(int(match.group(2)), index[:-len(".index")])
   if not found:
     raise PipelineError(f"no learner checkpoint in {os.path.join(workdir, 'checkpoints')}")
-  return sorted(found)
+  return sorted(found.items())
 
 
 def select_checkpoints(checkpoints: List[Tuple[int, str]], max_count: int):

@@ -17,6 +17,18 @@ def make_manager(checkpoint: tf.train.Checkpoint, workdir: str,
                                     max_to_keep=max_to_keep or None)
 
 
+def milestone_steps(num_steps: int, count: int):
+  """The learner steps of `count` checkpoints evenly spaced over training:
+  round(k * num_steps / count), k = 1..count (distinct, the last = num_steps)."""
+  if count <= 0:
+    return []
+  return sorted({max(1, round(k * num_steps / count)) for k in range(1, count + 1)})
+
+
+def milestone_prefix(workdir: str, step: int) -> str:
+  return os.path.join(learner_checkpoint_dir(workdir), f"milestone-{step}")
+
+
 def restore_latest(checkpoint: tf.train.Checkpoint, manager: tf.train.CheckpointManager,
                    required: bool = False) -> bool:
   """Restores the newest checkpoint; returns whether there was one.

@@ -66,6 +66,7 @@ class Learner:
         search_network=self.search_network, optimizer=self.optimizer, step=self.step,
         **self.train_step.checkpointables())
     self.manager = checkpointing.make_manager(self.checkpoint, workdir, lc.keep_checkpoints)
+    self.milestones = set(checkpointing.milestone_steps(lc.num_steps, lc.milestone_checkpoints))
     self.restored = checkpointing.restore_latest(self.checkpoint, self.manager)
     self.summary = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard", "learner"))
 
@@ -139,6 +140,9 @@ class Learner:
       step += 1
       if step % lc.publish_every == 0:
         self.publish()
+      if step in self.milestones:  # kept for good, outside the manager's rotation
+        self._wait_for_priorities()
+        self.checkpoint.write(checkpointing.milestone_prefix(self.workdir, step))
       after_step(step)
       now = time.time()
       if now - last_log >= log_every_seconds:
