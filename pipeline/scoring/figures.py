@@ -173,7 +173,8 @@ def plot_learning_curves(samples, grids: Dict[str, np.ndarray], variants: Sequen
   plt = _pyplot()
   cols = min(4, max(1, len(games)))
   rows = -(-len(games) // cols)
-  fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
+  alone = len(games) == 1  # one panel: wider, the legend beside it instead of over the curves
+  fig, axes = plt.subplots(rows, cols, figsize=(9, 4) if alone else (4 * cols, 3 * rows), squeeze=False)
   colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
   data = []
   for ax, g in zip(axes.flat, games):
@@ -200,7 +201,10 @@ def plot_learning_curves(samples, grids: Dict[str, np.ndarray], variants: Sequen
     ax.set_xlabel("env frames")
     ax.set_ylabel("return")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
+    if alone:
+      ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    else:
+      ax.legend(fontsize=6)
   for ax in list(axes.flat)[len(games):]:
     ax.axis("off")
   fig.tight_layout()
