@@ -15,7 +15,7 @@ def test_kill_and_resume(tmp_path, job_env):
   workdir = str(tmp_path / "run")
   # The reference search keeps the actors slow enough for a kill mid-run; the
   # resume logic does not depend on which search acts.
-  cmd = job("pipeline", *TINY, "--config.learner.num_steps=300", "--config.search.implementation=reference",
+  cmd = job("pipeline", *TINY, "--config.learner.num_steps=200", "--config.search.implementation=reference",
             "--config.learner.checkpoint_every_seconds=1", "--log_every_seconds=2",
             f"--workdir={workdir}")
   proc = spawn(cmd, env=job_env, stdout=subprocess.PIPE,
@@ -41,7 +41,7 @@ def test_kill_and_resume(tmp_path, job_env):
   assert int(resumed.group(1)) == killed_at       # counters continue from the checkpoint
   assert int(resumed.group(2)) > 0                # the replay came back from Reverb's checkpoint
   result = json.load(open(os.path.join(workdir, "result.json")))
-  assert result["learner_steps"] == 300 and result["eval_episodes"] == 2
+  assert result["learner_steps"] == 200 and result["eval_episodes"] == 2
   assert result["env_frames"] > 0 and result["wall_seconds"] > 0
 
   after = records.read_episodes(records_dir, kind="selfplay")

@@ -12,12 +12,14 @@ from ml_collections import config_flags
 
 from pipeline import study as study_lib
 from pipeline.errors import PipelineError, run_job
-from pipeline.scoring.report import format_summary
+from pipeline.scoring.report import Options, format_summary
 from pipeline.scoring.tabulate import tabulate_study
 
 STUDY = config_flags.DEFINE_config_file("config", None, "Study config (configs/study_NAME.py).")
 WORKDIR = flags.DEFINE_string("workdir", None, "Study directory.")
 WORKERS = flags.DEFINE_integer("workers", 0, "Runs at once (0: the study config's).")
+REPS = flags.DEFINE_integer("reps", 2000, "Bootstrap replications of the summary's CIs.")
+CURVE_REPS = flags.DEFINE_integer("curve_reps", 500, "Bootstrap replications per figure.")
 
 
 def main(argv):
@@ -36,7 +38,7 @@ def main(argv):
   if counts.get("stopped"):
     print("[study] stopped; run the same command to resume", flush=True)
     return
-  summary = tabulate_study(workdir)
+  summary = tabulate_study(workdir, Options(reps=REPS.value, curve_reps=CURVE_REPS.value))
   print(format_summary(summary))
   print(f"[study] {counts['ran']} runs ran, {counts['reused']} reused, {counts['failed']} failed")
   print(f"[study] tables: {os.path.join(workdir, 'tables')}  figures: "
