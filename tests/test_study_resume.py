@@ -67,7 +67,7 @@ def test_killed_study_resumes_its_unfinished_run(tmp_path, job_env):
   assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
   assert "2 runs: 1 finished already, 1 to run" in again.stdout
   assert "started cartpole_v1__muzero__s0" not in again.stdout
-  assert f"started cartpole_v1__muzero__s1 (resuming at step " in again.stdout
+  assert "started cartpole_v1__muzero__s1 (resuming at step " in again.stdout
   assert (first / "result.json").read_text() == first_result  # the finished run was not redone
   log = (second / "pipeline.log").read_text()
   resumed = re.search(r"learner resumed at step (\d+)", log)

@@ -1,5 +1,4 @@
 """What every stage shares: config flags, the workdir, Reverb connections."""
-import json
 import os
 import signal
 import sys

@@ -9,7 +9,6 @@ import tensorflow as tf
 from pipeline import config_schema
 from pipeline import targets as host_targets
 from pipeline.learner import losses
-from pipeline.learner.past_policies import PastPolicies
 from pipeline.learner.train_step import TrainStep, random_draws, unroll
 from pipeline.networks import value_transform
 from pipeline.networks.muzero_net import make_network
