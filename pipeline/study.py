@@ -17,6 +17,7 @@ import sys
 import time
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
+from pipeline import study_archive
 from pipeline.files import write_json
 from pipeline.processes import terminate_with_parent
 
@@ -206,16 +207,23 @@ def _stop_runs(running: Sequence[_Running], print_fn, timeout: float = 120.0) ->
 
 
 def run_study(study, study_dir: str, workers: int, print_fn=print,
-              status_every_seconds: float = 60.0) -> Dict[str, int]:
+              status_every_seconds: float = 60.0, archive_dir: str = "") -> Dict[str, int]:
   """Runs every unfinished run, `workers` at a time; returns counts by outcome
   ("stopped": True when SIGTERM / SIGINT stopped it, its runs resumable).
 
   Every `status_every_seconds` it prints one line: each running run's learner
   step and rate, the runs waiting, and the time left for the whole study; the
   study's own wall-clock, summed over its restarts, is kept in
-  DIR/study_wall_seconds.json.
+  DIR/study_wall_seconds.json. With `archive_dir` (pipeline/study_archive.py)
+  its archived runs are restored first and each run is archived as it finishes.
   """
   specs = expand(study)
+  if archive_dir:
+    restored = study_archive.restore_runs(archive_dir, study_dir)
+    archived = study_archive.archive_missing(study_dir, archive_dir)
+    if restored or archived:
+      print_fn(f"[study] archive {archive_dir}: {len(restored)} finished runs restored from it, "
+               f"{len(archived)} added to it")
   todo = []
   for spec in specs:
     path = run_dir(study_dir, spec)
@@ -241,6 +249,8 @@ def run_study(study, study_dir: str, workers: int, print_fn=print,
 
   def keep_clock():
     write_json(clock_path, {"wall_seconds": round(before + time.time() - started, 1)})
+    if archive_dir:
+      study_archive.archive_clock(study_dir, archive_dir)
 
   def step_of(spec) -> Tuple[int, int]:
     found = learner_progress(os.path.join(run_dir(study_dir, spec), "pipeline.log"))
@@ -286,6 +296,8 @@ def run_study(study, study_dir: str, workers: int, print_fn=print,
       if ok and r.first_step == 0:  # a whole run: its duration per step is the game's cost
         clock.observe(r.spec, seconds, planned_steps(r.spec))
       counts["ran" if ok else "failed"] += 1
+      if ok and archive_dir:
+        study_archive.archive_run(run_dir(study_dir, r.spec), archive_dir)
       done = counts["ran"] + counts["failed"]
       print_fn(f"[study] {r.spec.name}: {'finished' if ok else 'FAILED (see its pipeline.log)'} "
                f"in {_duration(seconds)} | {done}/{len(specs) - counts['reused']} done | "

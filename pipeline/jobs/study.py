@@ -4,6 +4,9 @@
 
 Finished runs are reused; a stopped study resumes; `./run.sh tables
 --workdir=DIR` tabulates a study at any time, even while it runs.
+`--archive=ADIR` (pipeline/study_archive.py) keeps a small, committable copy
+of every finished run in ADIR and restores it from there first, so a study
+goes on from its committed runs on a machine whose workdir was wiped.
 """
 import os
 
@@ -17,6 +20,8 @@ from pipeline.scoring.tabulate import tabulate_study
 
 STUDY = config_flags.DEFINE_config_file("config", None, "Study config (configs/study_NAME.py).")
 WORKDIR = flags.DEFINE_string("workdir", None, "Study directory.")
+ARCHIVE = flags.DEFINE_string("archive", "", "Keep finished runs here (small, committable) and "
+                              "restore them from here first; a study directory itself.")
 WORKERS = flags.DEFINE_integer("workers", 0, "Runs at once (0: the study config's).")
 REPS = flags.DEFINE_integer("reps", 2000, "Bootstrap replications of the summary's CIs.")
 CURVE_REPS = flags.DEFINE_integer("curve_reps", 500, "Bootstrap replications per figure.")
@@ -34,7 +39,8 @@ def main(argv):
   workdir = os.path.abspath(WORKDIR.value or os.path.join("runs", f"study_{study.name}"))
   os.makedirs(workdir, exist_ok=True)
   counts = study_lib.run_study(study, workdir, WORKERS.value or study.workers,
-                               print_fn=lambda line: print(line, flush=True))
+                               print_fn=lambda line: print(line, flush=True),
+                               archive_dir=os.path.abspath(ARCHIVE.value) if ARCHIVE.value else "")
   if counts.get("stopped"):
     print("[study] stopped; run the same command to resume", flush=True)
     return

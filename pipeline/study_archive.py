@@ -1,0 +1,113 @@
+"""A study's finished runs, kept small enough to commit, and brought back.
+
+A study directory holds checkpoints, replay snapshots and TensorBoard logs
+(megabytes per run) and points to its episode records elsewhere
+(tfrecords/); none of it survives a machine that is wiped between sessions.
+The archive keeps, per finished run, what the tables read and nothing else:
+
+  ARCHIVE/runs/<run>/run.json, config.json, result.json, wall_seconds.json,
+                     pipeline.log, eval/curve.csv
+  ARCHIVE/runs/<run>/episodes/*.tfrecord   the run's episode records
+  ARCHIVE/runs/<run>/records               "episodes" (the records pointer)
+  ARCHIVE/study_wall_seconds.json          the study's own clock
+
+so ARCHIVE is itself a study directory (`./run.sh tables --workdir=ARCHIVE`).
+`./run.sh study --archive=ARCHIVE` restores archived runs into its workdir
+before it starts (they count as finished) and archives each run as it
+finishes: a study committed half done goes on, on another machine, from
+where its archive stopped.
+
+  archive_run(RUN_DIR, ARCHIVE)        -> ARCHIVE/runs/<run>, written atomically
+  restore_runs(ARCHIVE, STUDY_DIR)     -> names of the runs brought back
+  archive_missing(STUDY_DIR, ARCHIVE)  -> names of finished runs not yet archived, now archived
+"""
+import glob
+import os
+import shutil
+from typing import List
+
+KEPT_FILES = ("run.json", "config.json", "result.json", "wall_seconds.json", "pipeline.log",
+              os.path.join("eval", "curve.csv"))
+EPISODES = "episodes"
+CLOCK = "study_wall_seconds.json"
+
+
+def _records_dir(run_dir: str) -> str:
+  """The run's records folder, from its `records` pointer ("" if none)."""
+  try:
+    with open(os.path.join(run_dir, "records"), encoding="utf-8") as f:
+      path = f.read().strip()
+  except OSError:
+    return ""
+  return os.path.normpath(os.path.join(run_dir, path)) if path else ""
+
+
+def _copy_run(src: str, dest: str) -> None:
+  """Copies the kept files and the records of run `src` into a new folder
+  `dest` (.../runs/<run>), through a folder beside runs/ and a rename, so a
+  kill leaves no half copy among the runs."""
+  tmp = os.path.join(os.path.dirname(os.path.dirname(dest)), f".partial-{os.path.basename(dest)}")
+  shutil.rmtree(tmp, ignore_errors=True)
+  for name in KEPT_FILES:
+    path = os.path.join(src, name)
+    if os.path.isfile(path):
+      os.makedirs(os.path.dirname(os.path.join(tmp, name)), exist_ok=True)
+      shutil.copy2(path, os.path.join(tmp, name))
+  os.makedirs(os.path.join(tmp, EPISODES), exist_ok=True)
+  records = _records_dir(src)
+  for shard in sorted(glob.glob(os.path.join(records, "*.tfrecord"))) if records else []:
+    shutil.copy2(shard, os.path.join(tmp, EPISODES, os.path.basename(shard)))
+  with open(os.path.join(tmp, "records"), "w", encoding="utf-8") as f:
+    f.write(EPISODES + "\n")
+  shutil.rmtree(dest, ignore_errors=True)
+  os.rename(tmp, dest)
+
+
+def archive_run(run_dir: str, archive_dir: str) -> str:
+  """Copies finished run `run_dir` into ARCHIVE/runs/<run>; returns that path."""
+  if not os.path.isfile(os.path.join(run_dir, "result.json")):
+    raise ValueError(f"{run_dir} is not finished (no result.json); only finished runs are archived")
+  dest = os.path.join(archive_dir, "runs", os.path.basename(os.path.normpath(run_dir)))
+  os.makedirs(os.path.dirname(dest), exist_ok=True)
+  _copy_run(run_dir, dest)
+  return dest
+
+
+def archive_clock(study_dir: str, archive_dir: str) -> None:
+  """ARCHIVE's copy of the study's clock file, if the study has one."""
+  path = os.path.join(study_dir, CLOCK)
+  if os.path.isfile(path):
+    os.makedirs(archive_dir, exist_ok=True)
+    shutil.copy2(path, os.path.join(archive_dir, CLOCK))
+
+
+def restore_runs(archive_dir: str, study_dir: str) -> List[str]:
+  """Brings every archived run that STUDY_DIR has not finished into
+  STUDY_DIR/runs/ (an unfinished copy there is replaced: the archived one is
+  finished), and the study's clock if STUDY_DIR has none. Returns the names."""
+  restored = []
+  for src in sorted(glob.glob(os.path.join(archive_dir, "runs", "*", "result.json"))):
+    src = os.path.dirname(src)
+    dest = os.path.join(study_dir, "runs", os.path.basename(src))
+    if os.path.isfile(os.path.join(dest, "result.json")):
+      continue
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    _copy_run(src, dest)
+    restored.append(os.path.basename(src))
+  clock = os.path.join(archive_dir, CLOCK)
+  if os.path.isfile(clock) and not os.path.isfile(os.path.join(study_dir, CLOCK)):
+    os.makedirs(study_dir, exist_ok=True)
+    shutil.copy2(clock, os.path.join(study_dir, CLOCK))
+  return restored
+
+
+def archive_missing(study_dir: str, archive_dir: str) -> List[str]:
+  """Archives every finished run of STUDY_DIR that ARCHIVE lacks; returns the names."""
+  done = []
+  for result in sorted(glob.glob(os.path.join(study_dir, "runs", "*", "result.json"))):
+    name = os.path.basename(os.path.dirname(result))
+    if not os.path.isfile(os.path.join(archive_dir, "runs", name, "result.json")):
+      archive_run(os.path.dirname(result), archive_dir)
+      done.append(name)
+  archive_clock(study_dir, archive_dir)
+  return done

@@ -1,0 +1,73 @@
+import json
+import os
+
+from pipeline import records
+from pipeline import study_archive
+from pipeline.scoring.tabulate import read_study
+
+
+def _run(study_dir, name, finished=True, episodes=5):
+  """A run directory as the pipeline leaves it, its records elsewhere."""
+  run = os.path.join(study_dir, "runs", name)
+  os.makedirs(os.path.join(run, "eval"), exist_ok=True)
+  os.makedirs(os.path.join(run, "checkpoints"), exist_ok=True)
+  with open(os.path.join(run, "run.json"), "w") as f:
+    json.dump({"game": "CartPole-v1", "variant": "muzero", "seed": 0}, f)
+  with open(os.path.join(run, "eval", "curve.csv"), "w") as f:
+    f.write("learner_step,env_frames,eval_return_mean\n10,100,9.5\n")
+  with open(os.path.join(run, "checkpoints", "ckpt-10.data"), "wb") as f:
+    f.write(b"x" * 1000)  # not archived
+  records_dir = os.path.join(study_dir, "elsewhere", name)
+  writer = records.EpisodeWriter(records_dir, "selfplay", 0)
+  for i in range(episodes):
+    writer.write(float(i), 10, 10, 0)
+  writer.close()
+  with open(os.path.join(run, "records"), "w") as f:
+    f.write(os.path.relpath(records_dir, run))
+  if finished:
+    with open(os.path.join(run, "result.json"), "w") as f:
+      json.dump({"wall_seconds": 12.0, "learner_steps": 10}, f)
+  return run
+
+
+def test_a_restored_run_is_finished_and_has_its_episodes(tmp_path):
+  study, archive, fresh = str(tmp_path / "s"), str(tmp_path / "a"), str(tmp_path / "new")
+  _run(study, "cartpole__muzero__s0")
+  _run(study, "cartpole__muzero__s1", finished=False)
+  assert study_archive.archive_missing(study, archive) == ["cartpole__muzero__s0"]
+  kept = os.path.join(archive, "runs", "cartpole__muzero__s0")
+  assert not os.path.exists(os.path.join(kept, "checkpoints"))
+  assert sorted(os.listdir(os.path.dirname(kept))) == ["cartpole__muzero__s0"]  # no partial copy
+  assert study_archive.archive_missing(study, archive) == []  # once only
+
+  _run(fresh, "cartpole__muzero__s0", finished=False)  # an unfinished copy: replaced
+  assert study_archive.restore_runs(archive, fresh) == ["cartpole__muzero__s0"]
+  assert study_archive.restore_runs(archive, fresh) == []
+  (run,), notes = read_study(fresh)
+  assert notes == [] and run.finished
+  returns = [e["return"] for e in records.read_episodes(run.records_dir, kind="selfplay")]
+  assert returns == [0.0, 1.0, 2.0, 3.0, 4.0]
+  frames, curve = run.eval_curve()
+  assert frames.tolist() == [100] and curve.tolist() == [9.5]
+
+
+def test_an_archive_is_a_study_directory(tmp_path):
+  study, archive = str(tmp_path / "s"), str(tmp_path / "a")
+  _run(study, "cartpole__muzero__s0", episodes=3)
+  with open(os.path.join(study, study_archive.CLOCK), "w") as f:
+    json.dump({"wall_seconds": 99.0}, f)
+  study_archive.archive_missing(study, archive)
+  (run,), _ = read_study(archive)
+  assert run.finished and len(records.read_episodes(run.records_dir)) == 3
+  with open(os.path.join(archive, study_archive.CLOCK)) as f:
+    assert json.load(f) == {"wall_seconds": 99.0}
+
+
+def test_only_finished_runs_are_archived(tmp_path):
+  run = _run(str(tmp_path / "s"), "x__muzero__s0", finished=False)
+  try:
+    study_archive.archive_run(run, str(tmp_path / "a"))
+  except ValueError as e:
+    assert "not finished" in str(e)
+  else:
+    raise AssertionError("an unfinished run was archived")
