@@ -15,7 +15,7 @@ hidden 64 -> next latent 64 scaled to [0, 1], and a reward head) and
 prediction (latent -> hidden 64 -> 2 policy logits and a value). The root is
 one @tf.function call (representation + prediction) and every simulation one
 @tf.function call (dynamics + prediction) for the whole batch, as the actors
-do. A search here is the root call plus `mcts.search` with 50 simulations and
+do. A search here is the root call plus `policies.muzero_search` with 50 simulations and
 root noise on.
 
 For each batch size it prints one JSON line: batch, sims, median_ms (one
@@ -37,7 +37,7 @@ import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from pipeline.search import base  # pylint: disable=g-import-not-at-top
-from pipeline.search import mcts  # pylint: disable=g-import-not-at-top
+from pipeline.search import policies  # pylint: disable=g-import-not-at-top
 
 OBS, HIDDEN, LATENT, ACTIONS = 4, 64, 64, 2
 
@@ -103,7 +103,7 @@ def bench(batch: int, sims: int, reps: int, root_tf, recurrent_tf) -> dict:
     logits, value, s = root_tf(observation)
     root = base.RootOutput(logits.numpy(), value.numpy(), s.numpy())
     net_seconds[0] += time.perf_counter() - t0
-    mcts.search(root, recurrent, config, rng, add_noise=True)
+    policies.muzero_search(root, recurrent, config, rng, add_noise=True)
     return time.perf_counter() - t0
 
   for _ in range(3):  # warm-up: tracing, allocator

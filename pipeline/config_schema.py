@@ -63,6 +63,14 @@ def base_config() -> ml_collections.ConfigDict:
   # "compiled": the whole search as one XLA program (pipeline/search/compiled.py);
   # "reference": the numpy search (pipeline/search/mcts.py), one TF call per simulation.
   c.search.implementation = "compiled"
+  # The selection rule (pipeline/search/policies.py): "puct" (MuZero) or "gumbel"
+  # (Gumbel MuZero: sequential halving at the root, the improved policy as the
+  # target; reference implementation only, and no Dirichlet noise).
+  c.search.kind = "puct"
+  c.search.gumbel_max_considered = 16
+  c.search.gumbel_scale = 1.0
+  c.search.gumbel_value_scale = 0.1
+  c.search.gumbel_maxvisit_init = 50.0
 
   c.replay = ml_collections.ConfigDict()
   c.replay.kind = "prioritised"      # or "queue" (the paper's on-policy setting)
@@ -168,6 +176,7 @@ _CHOICES = {
     "replay.kind": ("prioritised", "queue"),
     "search.unvisited_q": ("parent", "zero", "min"),
     "search.implementation": ("compiled", "reference"),
+    "search.kind": ("puct", "gumbel"),
     "learner.unroll_starts": ("auto", "random", "all"),
     "learner.value_bootstrap": ("search", "target"),
     "learner.jit_compile": (True, False),
@@ -180,8 +189,9 @@ _POSITIVE = (
     "evaluate.num_episodes", "evaluate.num_envs", "evaluate.num_simulations",
     "past_policies.interval", "past_policies.size", "scoring.final_episodes",
     "env.action_repeat", "env.frame_stack", "network.channels",
+    "search.gumbel_max_considered", "search.gumbel_value_scale", "search.gumbel_maxvisit_init",
 )
-_NON_NEGATIVE = ("learner.max_grad_norm", "learner.milestone_checkpoints", "past_policies.start_step", "past_policies.sequences_per_step", "env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
+_NON_NEGATIVE = ("search.gumbel_scale", "learner.max_grad_norm", "learner.milestone_checkpoints", "past_policies.start_step", "past_policies.sequences_per_step", "env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
                  "network.num_blocks")
 _UNIT = ("discount", "learner.td_lambda", "learner.target_update_rate",
          "learner.search_update_rate", "search.dirichlet_fraction",
@@ -222,6 +232,9 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   if n.value_transform_eps != 0.01:
     raise PipelineError(f"config.network.value_transform_eps={n.value_transform_eps!r}; "
                         "only 0.01 is implemented")
+  if config.search.kind == "gumbel" and config.search.implementation != "reference":
+    raise PipelineError("config.search.kind='gumbel' runs on the reference search only; "
+                        "set search.implementation='reference'")
   ra = config.reanalyse
   if ra.enabled:
     if config.replay.kind == "queue":

@@ -16,8 +16,7 @@ from pipeline.actors.model_fns import ModelFns
 from pipeline.analysis import true_model
 from pipeline.analysis.roots import Roots
 from pipeline.search import base
-from pipeline.search import mcts
-from pipeline.search import policy as search_policy
+from pipeline.search import policies
 
 
 class Behaviour:
@@ -33,9 +32,10 @@ class Behaviour:
     parts = []
     for i in range(0, len(observations), self.chunk):
       obs = observations[i:i + self.chunk]
-      out = mcts.search(self.fns.root(obs), self.fns.recurrent, self.search_config, rng,
-                        add_noise=self.add_noise)
-      parts.append(search_policy.visit_policy(out.visit_counts, self.temperature))
+      out = policies.policy_for(self.search_config)(
+          self.fns.root(obs), self.fns.recurrent, self.search_config, rng,
+          add_noise=self.add_noise, temperature=self.temperature)
+      parts.append(out.acting_probs)
     return np.concatenate(parts)
 
 

@@ -16,8 +16,7 @@ import numpy as np
 from pipeline.analysis import true_model
 from pipeline.analysis.roots import Roots
 from pipeline.search import base
-from pipeline.search import mcts
-from pipeline.search import policy
+from pipeline.search import policies
 
 
 def _roots(envs, timesteps, rows, need_states: bool) -> Roots:
@@ -43,9 +42,9 @@ def play_episodes(envs: List[object], model, search_config: base.SearchConfig, m
     rows = np.flatnonzero(active)
     if not len(rows):
       break
-    out = mcts.search(model.root(_roots(envs, timesteps, rows, need_states)), model.recurrent,
-                      search_config, rng, add_noise=False)
-    actions = policy.select_actions(out.visit_counts, 0.0, rng)
+    actions = policies.policy_for(search_config)(
+        model.root(_roots(envs, timesteps, rows, need_states)), model.recurrent,
+        search_config, rng, add_noise=False, temperature=0.0).actions
     for i, a in zip(rows, actions):
       timesteps[i] = envs[i].step(int(a))
       returns[i] += timesteps[i].reward
@@ -126,7 +125,8 @@ def search_statistics(model, env, roots: Roots, search_config: base.SearchConfig
                       rng: np.random.Generator) -> SearchStats:
   """One search per root with `model` (a LearnedModel); see the module doc."""
   prior = softmax(model.policy_logits(roots.observations))
-  out = mcts.search(model.root(roots), model.recurrent, search_config, rng, add_noise=False)
+  out = policies.policy_for(search_config)(model.root(roots), model.recurrent, search_config,
+                                          rng, add_noise=False, temperature=0.0).search
   visits = empirical_visits(out.visit_counts)
   errors = trajectory_errors(out.tree, env, roots, search_config.discount)
   return SearchStats(total_variation(prior, visits), kl_divergence(prior, visits),

@@ -8,7 +8,7 @@ from pipeline.analysis import behaviour, planning, true_model, value_error
 from pipeline.analysis.roots import Roots
 from pipeline.envs import registry
 from pipeline.search import base
-from pipeline.search import mcts
+from pipeline.search import policies
 
 DISCOUNT = 0.9
 
@@ -142,7 +142,7 @@ def test_true_model_search_marks_terminal_edges_with_discount_zero():
   name = "CartPole-v1"
   model = true_model.TrueModel(_model_env(name), 2, DISCOUNT)
   roots = _roots(name, 0, [[0] * 7])   # a few steps from falling over
-  out = mcts.search(model.root(roots), model.recurrent,
+  out = policies.muzero_search(model.root(roots), model.recurrent,
                     base.SearchConfig(num_simulations=40, discount=DISCOUNT), None, False)
   assert out.tree.terminal.any()
   terminal_nodes = np.flatnonzero(out.tree.terminal[0])

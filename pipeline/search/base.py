@@ -13,6 +13,7 @@ import numpy as np
 UNEXPANDED = -1
 ROOT = 0
 _UNVISITED_Q_MODES = ("parent", "zero", "min")
+KINDS = ("puct", "gumbel")
 
 
 class SearchConfig(NamedTuple):
@@ -25,6 +26,12 @@ class SearchConfig(NamedTuple):
   unvisited_q: str = "parent"  # "parent" | "zero" | "min"
   # MuZero's KnownBounds: (min, max) the min-max statistics start from.
   known_bounds: Optional[Tuple[float, float]] = None
+  # The selection rule: "puct" (MuZero) or "gumbel" (Gumbel MuZero, selection.py).
+  kind: str = "puct"
+  gumbel_max_considered: int = 16   # m of Gumbel-top-m at the root
+  gumbel_scale: float = 1.0         # of the root's Gumbel noise while acting
+  gumbel_value_scale: float = 0.1   # c_scale of sigma(q)
+  gumbel_maxvisit_init: float = 50.0  # c_visit of sigma(q)
 
 
 class RootOutput(NamedTuple):
@@ -57,6 +64,7 @@ class Tree(NamedTuple):
   q_min: np.ndarray  # [B]
   q_max: np.ndarray  # [B]
   root_invalid: np.ndarray  # [B, A] bool
+  raw_values: Optional[np.ndarray] = None  # [B, N+1] the network's value of each node
 
 
 class SearchOutput(NamedTuple):
@@ -78,6 +86,10 @@ def check_config(config: SearchConfig) -> None:
   if config.unvisited_q not in _UNVISITED_Q_MODES:
     raise ValueError(f"unvisited_q must be one of {_UNVISITED_Q_MODES}, "
                      f"got {config.unvisited_q!r}")
+  if config.kind not in KINDS:
+    raise ValueError(f"search kind must be one of {KINDS}, got {config.kind!r}")
+  if config.kind == "gumbel" and int(config.gumbel_max_considered) < 1:
+    raise ValueError(f"gumbel_max_considered must be >= 1, got {config.gumbel_max_considered}")
   if config.known_bounds is not None:
     lo, hi = config.known_bounds
     if not lo < hi:
@@ -96,3 +108,17 @@ def check_invalid_actions(invalid_actions, batch: int, num_actions: int) -> np.n
     rows = np.flatnonzero(invalid.all(axis=1)).tolist()
     raise ValueError(f"rows {rows} have no valid action")
   return invalid
+
+
+def check_root(root: RootOutput) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+  """(prior_logits [B, A], value [B] float64, embedding [B, ...]) of `root`,
+  or ValueError when their shapes disagree."""
+  logits = np.asarray(root.prior_logits)
+  if logits.ndim != 2:
+    raise ValueError(f"root.prior_logits must be [B, A], got {logits.shape}")
+  value = np.asarray(root.value, dtype=np.float64).reshape(-1)
+  emb = np.asarray(root.embedding)
+  if value.shape != logits.shape[:1] or emb.shape[:1] != logits.shape[:1]:
+    raise ValueError(f"root value {value.shape} / embedding {emb.shape} do not "
+                     f"match the batch of prior_logits {logits.shape}")
+  return logits, value, emb

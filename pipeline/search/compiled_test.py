@@ -22,7 +22,7 @@ from pipeline import config_schema
 from pipeline.networks import muzero_net
 from pipeline.search import base
 from pipeline.search import compiled
-from pipeline.search import mcts
+from pipeline.search import policies
 from pipeline.search import toy_models
 
 NUM_STATES = 24
@@ -147,7 +147,7 @@ def test_matches_reference(name, case):
   model, states, invalid, noise = _case_inputs(
       group, 1000 * list(GROUPS).index(name) + case)
   tables.load(model)
-  ref = mcts.search(model.root(states), model.recurrent_fn, group.config,
+  ref = policies.muzero_search(model.root(states), model.recurrent_fn, group.config,
                     rng=None, add_noise=noise is not None,
                     invalid_actions=invalid, noise=noise)
   out = search(states, noise=noise, invalid_actions=invalid)
@@ -174,7 +174,7 @@ def test_float32_tree_on_one_group():
   for case in range(3):
     model, states, invalid, noise = _case_inputs(group, 50 + case)
     tables.load(model)
-    ref = mcts.search(model.root(states), model.recurrent_fn, group.config,
+    ref = policies.muzero_search(model.root(states), model.recurrent_fn, group.config,
                       None, True, invalid, noise)
     out = search(states, noise=noise, invalid_actions=invalid)
     np.testing.assert_array_equal(out.visit_counts, ref.visit_counts)
@@ -209,7 +209,7 @@ def test_terminal_rows_and_visits_are_reported_like_the_reference():
       observation_dtype=tf.int64)
   states = np.array([1, 2])
   out = search(states)
-  ref = mcts.search(model.root(states), model.recurrent_fn, config, None,
+  ref = policies.muzero_search(model.root(states), model.recurrent_fn, config, None,
                     False)
   np.testing.assert_array_equal(out.visit_counts, ref.visit_counts)
   # Q of a terminal edge is its reward only.
@@ -274,7 +274,7 @@ def _xla_reference(net, observations, config, noise):
     return base.RecurrentOutput(r.numpy(), d.numpy(), lg.numpy(),
                                 v.numpy()), nxt.numpy()
 
-  return mcts.search(root, recurrent, config, None, noise is not None,
+  return policies.muzero_search(root, recurrent, config, None, noise is not None,
                      noise=noise)
 
 
@@ -344,4 +344,45 @@ def test_config_flag():
   config_schema.validate(c)
   c.search.implementation = "fast"
   with pytest.raises(PipelineError, match="search.implementation"):
+    config_schema.validate(c)
+
+
+def test_the_selection_rule_is_one_config_value():
+  """search.kind picks the rule for acting (self-play, reanalyse and
+  evaluation go through acting.decide) and for the analyses."""
+  # pylint: disable=g-import-not-at-top
+  from pipeline.actors import acting
+  from pipeline.actors import model_fns
+  from pipeline.analysis import behaviour
+  from pipeline.errors import PipelineError
+  net, obs_shape = _network("mlp", seed=4)
+  obs = np.random.default_rng(2).normal(size=(5,) + obs_shape).astype(np.float32)
+  c = config_schema.base_config()
+  c.search.kind, c.search.implementation, c.search.num_simulations = "gumbel", "reference", 8
+  config_schema.validate(c)
+  scfg = model_fns.search_config(c)
+  assert scfg.kind == "gumbel" and scfg.gumbel_max_considered == 16
+  fns = model_fns.ModelFns(net, "reference")
+  d = acting.decide(fns, obs, scfg, np.random.default_rng(0), add_noise=True, temperature=1.0)
+  g = policies.gumbel_muzero_policy(fns.root(obs), fns.recurrent, scfg,
+                                    np.random.default_rng(0), True, 1.0)
+  np.testing.assert_array_equal(d.actions, g.actions)
+  np.testing.assert_allclose(d.policy, g.action_weights, rtol=1e-6)
+  np.testing.assert_allclose(d.behaviour, d.policy[np.arange(5), d.actions], rtol=1e-6)
+  # The improved policy is not the visit distribution: the target changed with the rule.
+  puct = acting.decide(fns, obs, scfg._replace(kind="puct"), np.random.default_rng(0),
+                       add_noise=False, temperature=1.0)
+  assert not np.allclose(puct.policy, d.policy)
+  probs = behaviour.Behaviour(net, scfg, temperature=1.0, add_noise=False).probs(
+      obs, np.random.default_rng(0))
+  np.testing.assert_allclose(probs, policies.gumbel_muzero_policy(
+      fns.root(obs), fns.recurrent, scfg, None, False, 1.0).acting_probs, rtol=1e-6)
+  with pytest.raises(ValueError, match="reference search only"):
+    acting.decide(model_fns.ModelFns(net, "compiled"), obs, scfg, np.random.default_rng(0),
+                  add_noise=False, temperature=0.0)
+  c.search.implementation = "compiled"
+  with pytest.raises(PipelineError, match="search.kind='gumbel'"):
+    config_schema.validate(c)
+  c.search.kind = "mcts"
+  with pytest.raises(PipelineError, match="search.kind"):
     config_schema.validate(c)

@@ -1,5 +1,11 @@
 """Batched MuZero MCTS in numpy: the project's reference search.
 
+`search(root, recurrent_fn, config, selection, root_priors)` is the loop
+over simulations (simulate / expand / backward); the selection rule is an
+argument (selection.py: pUCT or Gumbel MuZero); policies.py wraps it into
+the acting policies. The conventions below are those of `policies.muzero`
+(pUCT); Gumbel MuZero's are in selection.py.
+
 One call to `search` runs B independent searches (one per batch row) in
 lock-step and makes exactly ONE `recurrent_fn` call per simulation for the
 whole batch. Everything is vectorised over the batch with numpy; the only
@@ -84,316 +90,232 @@ Conventions (mctx's `muzero_policy` where the interface leaves a choice)
 
 How it is computed (equivalent to the node-by-node description above)
 ----------------------------------------------------------------------
-Nothing in a tree changes during a descent, so each simulation first scores
-every existing node of every row in one vectorised pass ([B, sim + 1, A]) and
-records each node's argmax edge; the descent then only follows these
-pointers. The backup updates all rows' paths at once (a [B, depth] array of
-path nodes, padded with a scratch slot that belongs to no row, so that every
-update is one unconditional fancy-indexed assignment). Per-edge Q values are
-cached when backed up. `_scores` states the float operations in their order.
+Nothing in a tree changes during a descent, so each simulation first asks
+the selection rule for the action of every existing node of every row in one
+vectorised call ([B, sim + 1, A] statistics) and the root's action; the
+descent then only follows these pointers. The backup updates all rows' paths
+at once (a [B, depth] array of path nodes, padded with a scratch slot that
+belongs to no row, so that every update is one unconditional fancy-indexed
+assignment). Per-edge Q values are cached when backed up.
+`selection.puct_scores` states pUCT's float operations in their order.
 
 The types (SearchConfig, RootOutput, RecurrentOutput, Tree, SearchOutput) and
 the input checks are in base.py; the root priors, the Dirichlet noise and the
 acting helpers (visit_policy, select_actions) in policy.py.
 """
-from typing import Optional
+from typing import NamedTuple
 
 import numpy as np
 
 from pipeline.search import base
 from pipeline.search import policy
+from pipeline.search.selection import NodeStats, Selection
 
 
-def _scores(config, visits, value_sum, priors, edge_q, unvisited,
-            visits_plus_one, q_min, q_max):
-  """pUCT scores [B, S, A] of S nodes per row (root masking is the caller's).
+class _Storage(NamedTuple):
+  """A batch of trees in flat arrays: node (b, i) is b * M + i, edge
+  (b, i, a) is (b * M + i) * A + a; the last node, `scratch` = B * M, is a
+  node of no row that absorbs the writes of rows with nothing to write.
+  Per node [B*M + 1], per edge [B*M + 1, A]; `nodes(x)` is the [B, M(, A)]
+  view. Search-time caches beside the tree: edge_q (Q of visited edges, set
+  at their backup, 0 before), unvisited / visits_plus_one (float copies of
+  child_visits == 0 and 1 + child_visits), edge_next (an edge's child node,
+  scratch until expanded), next_node / best_action (where each node's chosen
+  edge leads in this simulation, and its action)."""
+  batch: int
+  m: int
+  a: int
+  visits: np.ndarray
+  value_sum: np.ndarray
+  raw_value: np.ndarray
+  terminal: np.ndarray
+  parents: np.ndarray
+  action_from_parent: np.ndarray
+  embeddings: np.ndarray
+  priors: np.ndarray
+  children: np.ndarray
+  child_visits: np.ndarray
+  child_values: np.ndarray
+  rewards: np.ndarray
+  discounts: np.ndarray
+  edge_q: np.ndarray
+  unvisited: np.ndarray
+  visits_plus_one: np.ndarray
+  edge_next: np.ndarray
+  next_node: np.ndarray
+  best_action: np.ndarray
+  q_min: np.ndarray  # [B], updated in place
+  q_max: np.ndarray
 
-  Per-node arguments are [B, S]; per-edge ones [B, S, A]: edge_q = Q(s, a)
-  = r + discount * child value of visited edges and exactly 0 on unvisited
-  ones, unvisited = 1.0 / 0.0, visits_plus_one = 1 + N(a) as floats; q_min /
-  q_max [B]. The float operations, in this order, are the specification:
-    fill = value_sum / N ("parent") | 0 ("zero") | q_min, 0 if none ("min")
-    q = edge_q + unvisited * fill   (= Q if visited, else fill, exactly)
-    q = (q - q_min) / (q_max - q_min) if q_max > q_min else q
-    c = sqrt(N) * (c1 + log((N + c2 + 1) / c2))
-    score = q + P * c / (1 + N(a))
-  """
-  # Unused node slots have 0 visits; max(., 1) only keeps them finite.
-  n = np.maximum(visits, 1).astype(np.float64)
-  if config.unvisited_q == "parent":
-    q = edge_q + unvisited * (value_sum / n)[..., None]
-  elif config.unvisited_q == "zero":
-    q = edge_q
-  else:  # "min"
-    fill = np.where(np.isfinite(q_min), q_min, 0.0)
-    q = edge_q + unvisited * fill[:, None, None]
-  spread = q_max - q_min
-  ok = spread > 0
-  lo = np.where(ok, q_min, 0.0)[:, None, None]
-  den = np.where(ok, spread, 1.0)[:, None, None]
-  q = (q - lo) / den
-  c = np.sqrt(n) * (config.c1 + np.log((n + config.c2 + 1.0) / config.c2))
-  return q + priors * c[..., None] / visits_plus_one
+  @property
+  def scratch(self) -> int:
+    return self.batch * self.m
 
+  def nodes(self, x: np.ndarray) -> np.ndarray:
+    return x[:self.scratch].reshape((self.batch, self.m) + x.shape[1:])
 
-def _argmax(x: np.ndarray) -> np.ndarray:
-  """np.argmax over the last axis (first index of the maximum).
-
-  For a few actions a compare loop gives the same result and is much faster
-  in numpy than argmax over a short last axis.
-  """
-  if x.shape[-1] > 4:
-    return x.argmax(axis=-1)
-  best = np.zeros(x.shape[:-1], dtype=np.int64)
-  top = x[..., 0]
-  for j in range(1, x.shape[-1]):
-    better = x[..., j] > top  # strict: ties keep the lower index
-    best = np.where(better, j, best)
-    top = np.where(better, x[..., j], top)
-  return best
-
-
-def puct_scores(tree: base.Tree, nodes: np.ndarray,
-                config: base.SearchConfig) -> np.ndarray:
-  """pUCT scores [B, A] of node `nodes[b]` of each row b of `tree`.
-
-  Exactly what the search uses to select an action (invalid root actions are
-  -inf when the node is the root), computed from the tree arrays.
-  """
-  nodes = np.asarray(nodes, dtype=np.int64)
-  rows = np.arange(nodes.shape[0])
-
-  def at(x):
-    return x[rows, nodes][:, None]
-
-  n_a = at(tree.child_visits)
-  edge_q = np.where(n_a > 0, at(tree.rewards) + at(tree.discounts) *
-                    at(tree.child_values), 0.0)
-  score = _scores(config, at(tree.node_visits), at(tree.value_sum),
-                  at(tree.priors), edge_q, (n_a == 0).astype(np.float64),
-                  1.0 + n_a, tree.q_min, tree.q_max)[:, 0]
-  return np.where((nodes == base.ROOT)[:, None] & tree.root_invalid, -np.inf,
-                  score)
+  @property
+  def roots(self) -> np.ndarray:
+    """[B] flat index of each row's root."""
+    return np.arange(self.batch, dtype=np.int64) * self.m
 
 
-def search(root: base.RootOutput,
-           recurrent_fn: base.RecurrentFn,
-           config: base.SearchConfig,
-           rng: Optional[np.random.Generator],
-           add_noise: bool,
-           invalid_actions: Optional[np.ndarray] = None,
-           noise: Optional[np.ndarray] = None) -> base.SearchOutput:
-  """Runs config.num_simulations simulations of MCTS for each batch row.
+def _allocate(batch: int, m: int, a: int, emb: np.ndarray, bounds) -> _Storage:
+  size = batch * m + 1
+
+  def full(fill, dtype, shape=()):
+    return np.full((size,) + shape, fill, dtype=dtype)
+  f64, edge = np.float64, (a,)
+  lo, hi = (np.inf, -np.inf) if bounds is None else (float(bounds[0]), float(bounds[1]))
+  return _Storage(
+      batch, m, a, visits=full(0, np.int32), value_sum=full(0.0, f64),
+      raw_value=full(0.0, f64), terminal=full(False, bool),
+      parents=full(base.UNEXPANDED, np.int32), action_from_parent=full(base.UNEXPANDED, np.int32),
+      embeddings=np.zeros((size,) + emb.shape[1:], emb.dtype), priors=full(0.0, f64, edge),
+      children=full(base.UNEXPANDED, np.int32, edge), child_visits=full(0, np.int32, edge),
+      child_values=full(0.0, f64, edge), rewards=full(0.0, f64, edge),
+      discounts=full(0.0, f64, edge), edge_q=full(0.0, f64, edge),
+      unvisited=full(1.0, f64, edge), visits_plus_one=full(1.0, f64, edge),
+      edge_next=full(batch * m, np.int64, edge), next_node=full(batch * m, np.int64),
+      best_action=full(0, np.int64), q_min=np.full(batch, lo), q_max=np.full(batch, hi))
+
+
+def _stats(t: _Storage, s: int) -> NodeStats:
+  """The statistics of nodes 0..s-1 of every row (views, no copies)."""
+  def view(x):
+    return t.nodes(x)[:, :s]
+  return NodeStats(view(t.visits), view(t.value_sum), view(t.raw_value), view(t.priors),
+                   view(t.child_visits), view(t.edge_q), view(t.unvisited),
+                   view(t.visits_plus_one), t.q_min, t.q_max)
+
+
+def simulate(t: _Storage, sim: int, rule: Selection) -> np.ndarray:
+  """Chooses an action at every existing node, then descends from each root
+  along the choices until an unexpanded edge or a terminal node. Returns the
+  path [B, L + 2] of flat nodes, scratch after each row's last node (at least
+  one scratch column, where expand() puts the new node)."""
+  s = sim + 1
+  stats = _stats(t, s)
+  best = rule.interior(stats)  # [B, s]
+  best[:, base.ROOT] = rule.root(_stats(t, 1), sim)
+  t.nodes(t.best_action)[:, :s] = best
+  edge_base = (t.roots[:, None] + np.arange(s)) * t.a
+  t.nodes(t.next_node)[:, :s] = t.edge_next.reshape(-1)[edge_base + best]
+  node, path = t.roots, [t.roots]
+  while True:
+    node = t.next_node[node]
+    path.append(node)
+    if node.min() == t.scratch:  # every row has stopped
+      return np.stack(path, axis=1)
+
+
+def expand(t: _Storage, path: np.ndarray, sim: int, recurrent_fn: base.RecurrentFn,
+           discount: float) -> np.ndarray:
+  """Expands each row's chosen edge at the end of its path (one batched
+  recurrent_fn call; rows that ended on a terminal node pass action 0 and
+  create nothing), writes the new node into the path; returns the leaf value
+  [B] (the new node's network value, 0 for a terminal)."""
+  rows, scratch, a = np.arange(t.batch), t.scratch, t.a
+  length = (path != scratch).sum(axis=1)
+  last = path[rows, length - 1]
+  expanding = ~t.terminal[last]
+  action = np.where(expanding, t.best_action[last], 0)
+  out, next_emb = recurrent_fn(t.embeddings[last], action.astype(np.int32))
+  new = np.where(expanding, t.roots + sim + 1, scratch)
+  edge = np.where(expanding, last * a + action, scratch * a)
+  out_discount = np.asarray(out.discount, dtype=np.float64).reshape(t.batch)
+  is_terminal = out_discount == 0.0
+  value = np.asarray(out.value, dtype=np.float64).reshape(t.batch)
+  t.embeddings[new] = np.asarray(next_emb)
+  t.priors[new] = policy.softmax(out.prior_logits)
+  t.raw_value[new] = np.where(is_terminal, 0.0, value)
+  t.terminal[new] = is_terminal
+  t.parents[new] = last - t.roots
+  t.action_from_parent[new] = action
+  t.children.reshape(-1)[edge] = sim + 1
+  t.edge_next.reshape(-1)[edge] = new
+  t.rewards.reshape(-1)[edge] = np.asarray(out.reward, dtype=np.float64).reshape(t.batch)
+  t.discounts.reshape(-1)[edge] = discount * out_discount
+  path[rows, length] = new  # the new node ends its row's path
+  return np.where(expanding & ~is_terminal, value, 0.0)
+
+
+def backward(t: _Storage, path: np.ndarray, leaf_value: np.ndarray) -> None:
+  """Backs the returns G_k = r_k + d_k G_{k+1} (G_L = leaf value) up each
+  row's path: visits, value sums, edge visits, child values, edge Q and the
+  row's min-max statistics. Edge k joins column k of `path` to k + 1."""
+  scratch, a = t.scratch, t.a
+  child_nodes = path[:, 1:]
+  valid = child_nodes != scratch
+  edges = np.where(valid, path[:, :-1] * a + t.action_from_parent[child_nodes], scratch * a)
+  # Past a row's leaf: reward 0, discount 1, so the return stays the leaf's.
+  r = np.where(valid, t.rewards.reshape(-1)[edges], 0.0)
+  d = np.where(valid, t.discounts.reshape(-1)[edges], 1.0)
+  depth = path.shape[1] - 1
+  returns = np.empty((t.batch, depth + 1), dtype=np.float64)
+  g = leaf_value
+  returns[:, depth] = g
+  for k in range(depth - 1, -1, -1):
+    g = r[:, k] + d[:, k] * g
+    returns[:, k] = g
+  # The nodes of a path are distinct, so fancy-indexed += is exact (repeats
+  # of the scratch node only touch the scratch slot).
+  t.visits[path] += 1
+  t.value_sum[path] += returns
+  t.child_visits.reshape(-1)[edges] += 1
+  t.visits_plus_one.reshape(-1)[edges] += 1.0
+  t.unvisited.reshape(-1)[edges] = 0.0
+  child_value = t.value_sum[child_nodes] / t.visits[child_nodes]
+  t.child_values.reshape(-1)[edges] = child_value
+  q = r + d * child_value
+  t.edge_q.reshape(-1)[edges] = q
+  np.minimum(t.q_min, np.where(valid, q, np.inf).min(axis=1), out=t.q_min)
+  np.maximum(t.q_max, np.where(valid, q, -np.inf).max(axis=1), out=t.q_max)
+
+
+def _output(t: _Storage, invalid: np.ndarray) -> base.SearchOutput:
+  n = t.nodes
+  tree = base.Tree(
+      node_visits=n(t.visits), value_sum=n(t.value_sum), terminal=n(t.terminal),
+      parents=n(t.parents), action_from_parent=n(t.action_from_parent), priors=n(t.priors),
+      children=n(t.children), child_visits=n(t.child_visits), child_values=n(t.child_values),
+      rewards=n(t.rewards), discounts=n(t.discounts), embeddings=n(t.embeddings),
+      q_min=t.q_min, q_max=t.q_max, root_invalid=invalid, raw_values=n(t.raw_value))
+  root_n = tree.child_visits[:, base.ROOT]
+  root_q = np.where(root_n > 0, tree.rewards[:, base.ROOT] + tree.discounts[:, base.ROOT] *
+                    tree.child_values[:, base.ROOT], 0.0)
+  root_value = tree.value_sum[:, base.ROOT] / tree.node_visits[:, base.ROOT]
+  return base.SearchOutput(visit_counts=root_n.copy(), root_value=root_value.astype(np.float32),
+                           q_values=root_q.astype(np.float32), tree=tree)
+
+
+def search(root: base.RootOutput, recurrent_fn: base.RecurrentFn, config: base.SearchConfig,
+           rule: Selection, root_priors: np.ndarray,
+           invalid_actions: np.ndarray) -> base.SearchOutput:
+  """Runs config.num_simulations simulations for each batch row.
 
   Args:
-    root: the network's output at the root states.
+    root: the network's output at the root states (checked by base.check_root).
     recurrent_fn: (embedding [B, ...], action [B] int32) ->
       (RecurrentOutput, next_embedding [B, ...]); called once per simulation.
-    config: search settings.
-    rng: numpy Generator for the root Dirichlet noise (unused without noise).
-    add_noise: mix Dirichlet noise into the root priors (acting time only).
+    config: search settings (num_simulations, discount, known_bounds).
+    rule: the selection rule (selection.puct / selection.gumbel).
+    root_priors: [B, A] the root's prior probabilities (noised or not).
     invalid_actions: [B, A] bool, True where an action is illegal at the root.
-    noise: [B, A] noise to mix in instead of sampling (needs add_noise).
-
   Returns:
     SearchOutput (see the module docstring).
   """
-  base.check_config(config)
-  logits = np.asarray(root.prior_logits)
-  if logits.ndim != 2:
-    raise ValueError(f"root.prior_logits must be [B, A], got {logits.shape}")
-  bsz, num_actions = logits.shape
-  root_value = np.asarray(root.value, dtype=np.float64).reshape(-1)
-  root_emb = np.asarray(root.embedding)
-  if root_value.shape != (bsz,) or root_emb.shape[:1] != (bsz,):
-    raise ValueError(
-        f"root value {root_value.shape} / embedding {root_emb.shape} do not "
-        f"match the batch of prior_logits {logits.shape}")
-  invalid = base.check_invalid_actions(invalid_actions, bsz, num_actions)
-  if noise is not None:
-    if not add_noise:
-      raise ValueError("noise was given but add_noise is False")
-    noise = np.asarray(noise, dtype=np.float64)
-    if noise.shape != (bsz, num_actions):
-      raise ValueError(
-          f"noise must be {(bsz, num_actions)}, got {noise.shape}")
-  elif add_noise and rng is None:
-    raise ValueError("add_noise needs an rng (or explicit noise)")
-
-  num_sims = int(config.num_simulations)
-  m = num_sims + 1  # nodes per row
-  a = num_actions
-  f64 = np.float64
-  emb_shape = root_emb.shape[1:]
-
-  # Storage is flat: node (b, i) is flat index b * M + i, and edge (b, i, a)
-  # is (b * M + i) * A + a. One extra slot at the end, SCRATCH = B * M, is a
-  # node of no row: it absorbs the writes of rows with nothing to write, so
-  # every update is one unconditional vectorised assignment. The [B, M(, A)]
-  # arrays of the tree are views of the flat storage without it.
-  scratch = bsz * m
-  size = bsz * m + 1
-
-  def alloc(fill, dtype, shape=()):
-    flat = np.full((size,) + shape, fill, dtype=dtype)
-    return flat, flat[:scratch].reshape((bsz, m) + shape)
-
-  visits_f, visits = alloc(0, np.int32)
-  value_sum_f, value_sum = alloc(0.0, f64)
-  terminal_f, terminal = alloc(False, bool)
-  parents_f, parents = alloc(base.UNEXPANDED, np.int32)
-  action_from_parent_f, action_from_parent = alloc(base.UNEXPANDED, np.int32)
-  priors_f, priors = alloc(0.0, f64, (a,))
-  children_f, children = alloc(base.UNEXPANDED, np.int32, (a,))
-  child_visits_f, child_visits = alloc(0, np.int32, (a,))
-  child_values_f, child_values = alloc(0.0, f64, (a,))
-  rewards_f, rewards = alloc(0.0, f64, (a,))
-  discounts_f, discounts = alloc(0.0, f64, (a,))
-  embeddings_f, embeddings = alloc(0, root_emb.dtype, emb_shape)
-  # Search-time caches (not part of the tree's meaning):
-  #  edge_q: Q(s, a) = r + discount * child value of every visited edge, set
-  #    when the edge is backed up (the child's value changes only then); 0
-  #    while unvisited. unvisited (1.0 / 0.0) and visits_plus_one (1 + N(a))
-  #    are float copies of child_visits == 0 and 1 + child_visits.
-  #  edge_next: flat index of an edge's child, SCRATCH while the edge is not
-  #    expanded (and forever for a terminal node's edges: they never are).
-  #  next_node / best_action: per simulation, for every existing node, where
-  #    its argmax edge leads (SCRATCH: stop the descent here) and that action.
-  edge_q_f, edge_q = alloc(0.0, f64, (a,))
-  unvisited_f, unvisited = alloc(1.0, f64, (a,))
-  visits_plus_one_f, visits_plus_one = alloc(1.0, f64, (a,))
-  edge_next_f, _ = alloc(scratch, np.int64, (a,))
-  next_node_f, next_node = alloc(scratch, np.int64)
-  best_action_f, best_action = alloc(0, np.int64)
-  # Flat per-edge views, indexed by (flat node) * A + action.
-  children_e = children_f.reshape(-1)
-  child_visits_e = child_visits_f.reshape(-1)
-  child_values_e = child_values_f.reshape(-1)
-  rewards_e = rewards_f.reshape(-1)
-  discounts_e = discounts_f.reshape(-1)
-  edge_next_e = edge_next_f.reshape(-1)
-  edge_q_e = edge_q_f.reshape(-1)
-  unvisited_e = unvisited_f.reshape(-1)
-  visits_plus_one_e = visits_plus_one_f.reshape(-1)
-  if config.known_bounds is None:
-    q_min = np.full(bsz, np.inf)
-    q_max = np.full(bsz, -np.inf)
-  else:
-    q_min = np.full(bsz, float(config.known_bounds[0]))
-    q_max = np.full(bsz, float(config.known_bounds[1]))
-
-  rows = np.arange(bsz)
-  root_f = rows.astype(np.int64) * m  # flat index of each row's root
-  edge_base = (root_f[:, None] + np.arange(m)) * a  # [B, M] flat edge of a=0
-  visits[:, base.ROOT] = 1
-  value_sum[:, base.ROOT] = root_value
-  priors[:, base.ROOT] = policy.root_priors(logits, invalid, config,
-                                            add_noise, rng, noise)
-  embeddings[:, base.ROOT] = root_emb
-  discount = float(config.discount)
-
-  for sim in range(num_sims):
-    # --- Selection. Nothing in the tree changes during a descent, so the
-    # argmax edge of every existing node (0..sim) is found in one pass, and
-    # each row then follows these choices from its root until it reaches an
-    # unexpanded edge or a terminal node. ---
-    s = sim + 1
-    score = _scores(config, visits[:, :s], value_sum[:, :s], priors[:, :s],
-                    edge_q[:, :s], unvisited[:, :s], visits_plus_one[:, :s],
-                    q_min, q_max)
-    if invalid_actions is not None:
-      score[:, base.ROOT] = np.where(invalid, -np.inf, score[:, base.ROOT])
-    best = _argmax(score)  # lowest index on ties
-    best_action[:, :s] = best
-    next_node[:, :s] = edge_next_e[edge_base[:, :s] + best]
-    node = root_f
-    path = [node]  # flat node of each row at depth 0, 1, ...; then SCRATCH
-    while True:
-      node = next_node_f[node]
-      path.append(node)
-      if node.min() == scratch:  # every row has stopped
-        break
-    nodes = np.stack(path, axis=1)  # [B, L + 1]; the last column is SCRATCH
-    length = (nodes != scratch).sum(axis=1)  # nodes on each row's path
-    last = nodes[rows, length - 1]  # the deepest node reached
-
-    # --- Expansion of (last, its argmax action) unless last is terminal:
-    # one batched network call (terminal rows pass action 0, ignored). ---
-    expanding = ~terminal_f[last]
-    action = np.where(expanding, best_action_f[last], 0)
-    out, next_emb = recurrent_fn(embeddings_f[last], action.astype(np.int32))
-    new = np.where(expanding, root_f + s, scratch)
-    edge = np.where(expanding, last * a + action, scratch * a)
-    out_discount = np.asarray(out.discount, dtype=f64).reshape(bsz)
-    is_terminal = out_discount == 0.0
-    embeddings_f[new] = np.asarray(next_emb)
-    priors_f[new] = policy.softmax(out.prior_logits)
-    terminal_f[new] = is_terminal
-    parents_f[new] = last - root_f
-    action_from_parent_f[new] = action
-    children_e[edge] = s
-    edge_next_e[edge] = new
-    rewards_e[edge] = np.asarray(out.reward, dtype=f64).reshape(bsz)
-    discounts_e[edge] = discount * out_discount
-    leaf_value = np.where(
-        expanding & ~is_terminal,
-        np.asarray(out.value, dtype=f64).reshape(bsz), 0.0)
-    nodes[rows, length] = new  # the new node ends its row's path
-
-    # --- Backup along the paths: edge k joins column k of `nodes` to column
-    # k + 1; entries past a row's leaf are SCRATCH. ---
-    child_nodes = nodes[:, 1:]
-    valid = child_nodes != scratch
-    edges = np.where(valid, nodes[:, :-1] * a + action_from_parent_f[
-        child_nodes], scratch * a)
-    # Past a row's leaf: reward 0, discount 1, so the return stays the leaf's.
-    r = np.where(valid, rewards_e[edges], 0.0)
-    d = np.where(valid, discounts_e[edges], 1.0)
-    depth = nodes.shape[1] - 1
-    returns = np.empty((bsz, depth + 1), dtype=f64)
-    g = leaf_value
-    returns[:, depth] = g
-    for k in range(depth - 1, -1, -1):
-      g = r[:, k] + d[:, k] * g
-      returns[:, k] = g
-    # The nodes of a path are distinct, so fancy-indexed += is exact (repeats
-    # of SCRATCH only touch the scratch slot).
-    visits_f[nodes] += 1
-    value_sum_f[nodes] += returns
-    child_visits_e[edges] += 1
-    visits_plus_one_e[edges] += 1.0
-    unvisited_e[edges] = 0.0
-    child_value = value_sum_f[child_nodes] / visits_f[child_nodes]
-    child_values_e[edges] = child_value
-    q = r + d * child_value
-    edge_q_e[edges] = q
-    q_min = np.minimum(q_min, np.where(valid, q, np.inf).min(axis=1))
-    q_max = np.maximum(q_max, np.where(valid, q, -np.inf).max(axis=1))
-
-  tree = base.Tree(
-      node_visits=visits,
-      value_sum=value_sum,
-      terminal=terminal,
-      parents=parents,
-      action_from_parent=action_from_parent,
-      priors=priors,
-      children=children,
-      child_visits=child_visits,
-      child_values=child_values,
-      rewards=rewards,
-      discounts=discounts,
-      embeddings=embeddings,
-      q_min=q_min,
-      q_max=q_max,
-      root_invalid=invalid)
-  root_n = child_visits[:, base.ROOT]
-  root_q = np.where(
-      root_n > 0,
-      rewards[:, base.ROOT] + discounts[:, base.ROOT] *
-      child_values[:, base.ROOT], 0.0)
-  return base.SearchOutput(
-      visit_counts=root_n.copy(),
-      root_value=(value_sum[:, base.ROOT] /
-                  visits[:, base.ROOT]).astype(np.float32),
-      q_values=root_q.astype(np.float32),
-      tree=tree)
+  logits, value, emb = base.check_root(root)
+  bsz, a = logits.shape
+  t = _allocate(bsz, int(config.num_simulations) + 1, a, emb, config.known_bounds)
+  roots = t.roots
+  t.visits[roots] = 1
+  t.value_sum[roots] = value
+  t.raw_value[roots] = value
+  t.priors[roots] = root_priors
+  t.embeddings[roots] = emb
+  for sim in range(int(config.num_simulations)):
+    path = simulate(t, sim, rule)
+    leaf_value = expand(t, path, sim, recurrent_fn, float(config.discount))
+    backward(t, path, leaf_value)
+  return _output(t, invalid_actions)

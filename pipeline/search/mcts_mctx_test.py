@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 
 from pipeline.search import base
-from pipeline.search import mcts
+from pipeline.search import policies
 from pipeline.search import toy_models
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")  # mctx 0.0.5
@@ -40,7 +40,7 @@ jnp = jax.numpy
 GAMMA = 0.9
 
 
-def _recurrent_fn(params, rng_key, action, embedding):
+def recurrent_fn(params, rng_key, action, embedding):
   del rng_key
   next_state, reward, discount, value, logits = params
   nxt = next_state[embedding, action]
@@ -57,7 +57,7 @@ def _mctx_search(params, states, invalid, num_simulations):
                            embedding=states)
   out = mctx.muzero_policy(
       params=params, rng_key=jax.random.PRNGKey(0), root=root,
-      recurrent_fn=_recurrent_fn, num_simulations=num_simulations,
+      recurrent_fn=recurrent_fn, num_simulations=num_simulations,
       invalid_actions=invalid,
       qtransform=functools.partial(mctx.qtransform_by_min_max, min_value=0.0,
                                    max_value=1.0),
@@ -80,7 +80,7 @@ def test_visit_counts_match_mctx(seed):
   invalid[np.arange(bsz), rng.integers(0, num_actions, bsz)] = False
   config = base.SearchConfig(num_simulations=num_sims, discount=GAMMA,
                              unvisited_q="min", known_bounds=(0.0, 1.0))
-  ours = mcts.search(model.root(states), model.recurrent_fn, config, None,
+  ours = policies.muzero_search(model.root(states), model.recurrent_fn, config, None,
                      add_noise=False, invalid_actions=invalid)
   params = tuple(jnp.asarray(x) for x in (
       model.next_state.astype(np.int32), model.reward, model.discount,

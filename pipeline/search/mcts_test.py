@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from pipeline.search import base
-from pipeline.search import mcts
+from pipeline.search import policies
+from pipeline.search import selection
 from pipeline.search import toy_models
 
 C_DEFAULT = base.SearchConfig(num_simulations=1)
@@ -73,27 +74,27 @@ def _hand_tree(q_min, q_max, root_invalid=None):
 ])
 def test_puct_scores_hand_tree(mode, expected):
   config = C_DEFAULT._replace(unvisited_q=mode)
-  scores = mcts.puct_scores(_hand_tree(1.0, 3.0), np.array([0]), config)
+  scores = selection.puct_scores_at(_hand_tree(1.0, 3.0), np.array([0]), config)
   np.testing.assert_allclose(scores[0], expected, atol=1e-8)
 
 
 def test_puct_scores_degenerate_stats_use_raw_q():
   # max == min: MuZero's normalize returns Q unchanged: [2.0, 1.5, 2.0].
-  scores = mcts.puct_scores(_hand_tree(2.0, 2.0), np.array([0]), C_DEFAULT)
+  scores = selection.puct_scores_at(_hand_tree(2.0, 2.0), np.array([0]), C_DEFAULT)
   np.testing.assert_allclose(scores[0], [2.41675146, 1.87507632, 2.50010176],
                              atol=1e-8)
 
 
 def test_puct_scores_interior_node_and_root_mask():
   tree = _hand_tree(1.0, 3.0, root_invalid=[False, False, True])
-  scores = mcts.puct_scores(tree, np.array([0]), C_DEFAULT)
+  scores = selection.puct_scores_at(tree, np.array([0]), C_DEFAULT)
   assert scores[0, 2] == -np.inf
   np.testing.assert_allclose(scores[0, :2], [0.91675146, 0.62507632],
                              atol=1e-8)
   # Node 3: N = 1, c = 1.25 + ln(19654 / 19652) = 1.25010177; no visited
   # edges, fill = its value 0.4 -> (0.4 - 1) / 2 = -0.3; the root mask does
   # not apply below the root.
-  scores = mcts.puct_scores(tree, np.array([3]), C_DEFAULT)
+  scores = selection.puct_scores_at(tree, np.array([3]), C_DEFAULT)
   np.testing.assert_allclose(
       scores[0], [-0.3 + 0.25 * 1.25010177, -0.3 + 0.75 * 1.25010177, -0.3],
       atol=1e-8)
@@ -234,7 +235,7 @@ def test_matches_scalar_search(case):
   if num_actions == 1:
     invalid[:] = False
     noise = None
-  out = mcts.search(root, model.recurrent_fn, config, rng=None,
+  out = policies.muzero_search(root, model.recurrent_fn, config, rng=None,
                     add_noise=noise is not None, invalid_actions=invalid,
                     noise=noise)
   for b in range(bsz):
@@ -272,7 +273,7 @@ def test_most_visited_is_best_by_exhaustive_search():
     if not rows:
       continue
     root, fn = toy_models.tree_mdp_batch([mdps[i] for i in rows])
-    out = mcts.search(root, fn, base.SearchConfig(num_simulations=300),
+    out = policies.muzero_search(root, fn, base.SearchConfig(num_simulations=300),
                       rng=None, add_noise=False)
     assert (out.visit_counts.sum(axis=1) == 300).all()
     np.testing.assert_array_equal(out.visit_counts.argmax(axis=1),
@@ -299,7 +300,7 @@ def test_trap_mdp_with_misleading_priors():
   mdp = _trap_mdp(logits={0: [0.5, 0.0], 2: [0.5, 0.0], 5: [0.5, 0.0]})
   assert mdp.optimal_values(0.997)[0].argmax() == 1
   root, fn = toy_models.tree_mdp_batch([mdp])
-  out = mcts.search(root, fn, base.SearchConfig(num_simulations=400),
+  out = policies.muzero_search(root, fn, base.SearchConfig(num_simulations=400),
                     rng=None, add_noise=False)
   assert out.visit_counts[0].argmax() == 1
   np.testing.assert_allclose(out.q_values[0, 0], 1.0)  # r = 1, then nothing
@@ -313,7 +314,7 @@ def test_terminal_child_value_does_not_count():
       {0: {0: (0.5, 1), 1: (1.0, 2)}, 2: {0: (0.0, 3), 1: (0.0, 4)}},
       2, values={1: 100.0}, logits={0: [2.0, 0.0]})
   root, fn = toy_models.tree_mdp_batch([mdp])
-  out = mcts.search(root, fn, base.SearchConfig(num_simulations=30),
+  out = policies.muzero_search(root, fn, base.SearchConfig(num_simulations=30),
                     rng=None, add_noise=False)
   tree = out.tree
   assert out.visit_counts[0, 0] >= 1
@@ -336,7 +337,7 @@ def test_revisiting_a_terminal_backs_up_its_reward_only():
   mdp = toy_models.TreeMDP({0: {0: (0.2, 1), 1: (0.7, 2)}}, 2,
                            values={1: 50.0, 2: -50.0})
   root, fn = toy_models.tree_mdp_batch([mdp])
-  out = mcts.search(root, fn, base.SearchConfig(num_simulations=20),
+  out = policies.muzero_search(root, fn, base.SearchConfig(num_simulations=20),
                     rng=None, add_noise=False)
   np.testing.assert_allclose(out.q_values[0], [0.2, 0.7], rtol=1e-6)
   assert out.visit_counts[0].sum() == 20
@@ -356,7 +357,7 @@ def test_invalid_actions_never_visited():
                            logits={0: [0.0, 5.0, 0.0]})
   root, fn = toy_models.tree_mdp_batch([mdp, mdp])
   invalid = np.array([[False, True, False], [False, False, False]])
-  out = mcts.search(root, fn, base.SearchConfig(num_simulations=25),
+  out = policies.muzero_search(root, fn, base.SearchConfig(num_simulations=25),
                     rng=np.random.default_rng(0), add_noise=True,
                     invalid_actions=invalid)
   assert out.visit_counts[0, 1] == 0
@@ -368,7 +369,7 @@ def test_invalid_actions_never_visited():
 def test_no_valid_action_is_an_error():
   model = toy_models.TableModel(0, num_actions=2)
   with pytest.raises(ValueError, match="no valid action"):
-    mcts.search(model.root([0]), model.recurrent_fn, C_DEFAULT, None, False,
+    policies.muzero_search(model.root([0]), model.recurrent_fn, C_DEFAULT, None, False,
                 invalid_actions=np.array([[True, True]]))
 
 
@@ -378,12 +379,12 @@ def test_noise_only_with_add_noise():
   config = base.SearchConfig(num_simulations=4)
   expected = np.exp(root.prior_logits.astype(np.float64))
   expected /= expected.sum(axis=1, keepdims=True)
-  out = mcts.search(root, model.recurrent_fn, config,
+  out = policies.muzero_search(root, model.recurrent_fn, config,
                     np.random.default_rng(0), add_noise=False)
   np.testing.assert_allclose(out.tree.priors[:, 0], expected, rtol=1e-6)
   # Given noise: P <- 0.7 P + 0.3 noise, exactly.
   noise = np.random.default_rng(1).dirichlet([0.25] * 4, 5)
-  out = mcts.search(root, model.recurrent_fn, config, None, add_noise=True,
+  out = policies.muzero_search(root, model.recurrent_fn, config, None, add_noise=True,
                     noise=noise)
   np.testing.assert_allclose(out.tree.priors[:, 0],
                              0.7 * expected + 0.3 * noise, rtol=1e-6)
@@ -391,9 +392,9 @@ def test_noise_only_with_add_noise():
   # distribution over the valid actions only.
   invalid = np.zeros((5, 4), bool)
   invalid[:, 3] = True
-  p1 = mcts.search(root, model.recurrent_fn, config, np.random.default_rng(2),
+  p1 = policies.muzero_search(root, model.recurrent_fn, config, np.random.default_rng(2),
                    True, invalid_actions=invalid).tree.priors[:, 0]
-  p2 = mcts.search(root, model.recurrent_fn, config, np.random.default_rng(2),
+  p2 = policies.muzero_search(root, model.recurrent_fn, config, np.random.default_rng(2),
                    True, invalid_actions=invalid).tree.priors[:, 0]
   np.testing.assert_array_equal(p1, p2)
   assert (p1[:, 3] == 0).all()
@@ -405,7 +406,7 @@ def test_noise_only_with_add_noise():
   np.testing.assert_allclose(eta.sum(axis=1), 1.0)
   assert not np.allclose(eta[0], eta[1])
   with pytest.raises(ValueError, match="add_noise"):
-    mcts.search(root, model.recurrent_fn, config, None, add_noise=False,
+    policies.muzero_search(root, model.recurrent_fn, config, None, add_noise=False,
                 noise=noise)
 
 
@@ -426,11 +427,11 @@ def test_batch_rows_equal_single_row_searches(mode):
     calls.append(action.shape)
     return model.recurrent_fn(embedding, action)
 
-  out = mcts.search(root, counting_fn, config, None, True, invalid, noise)
+  out = policies.muzero_search(root, counting_fn, config, None, True, invalid, noise)
   assert calls == [(bsz,)] * 30  # one batched call per simulation
   for b in range(bsz):
     row = base.RootOutput(*(x[b:b + 1] for x in root))
-    one = mcts.search(row, model.recurrent_fn, config, None, True,
+    one = policies.muzero_search(row, model.recurrent_fn, config, None, True,
                       invalid[b:b + 1], noise[b:b + 1])
     np.testing.assert_array_equal(out.visit_counts[b], one.visit_counts[0])
     np.testing.assert_array_equal(out.root_value[b], one.root_value[0])
@@ -444,7 +445,7 @@ def test_tree_invariants():
                                 terminal_prob=0.15)
   root = model.root(rng.integers(0, 30, 6))
   config = base.SearchConfig(num_simulations=40)
-  out = mcts.search(root, model.recurrent_fn, config, rng, True)
+  out = policies.muzero_search(root, model.recurrent_fn, config, rng, True)
   t = out.tree
   for b in range(6):
     used = t.node_visits[b] > 0
@@ -474,8 +475,8 @@ def test_tree_invariants():
 def test_bad_config():
   model = toy_models.TableModel(0)
   with pytest.raises(ValueError, match="unvisited_q"):
-    mcts.search(model.root([0]), model.recurrent_fn,
+    policies.muzero_search(model.root([0]), model.recurrent_fn,
                 C_DEFAULT._replace(unvisited_q="mean"), None, False)
   with pytest.raises(ValueError, match="num_simulations"):
-    mcts.search(model.root([0]), model.recurrent_fn,
+    policies.muzero_search(model.root([0]), model.recurrent_fn,
                 C_DEFAULT._replace(num_simulations=0), None, False)
