@@ -65,7 +65,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.search.implementation = "compiled"
   # The selection rule (pipeline/search/policies.py): "puct" (MuZero) or "gumbel"
   # (Gumbel MuZero: sequential halving at the root, the improved policy as the
-  # target; reference implementation only, and no Dirichlet noise).
+  # target; no Dirichlet noise; both implementations).
   c.search.kind = "puct"
   c.search.gumbel_max_considered = 16
   c.search.gumbel_scale = 1.0
@@ -232,9 +232,6 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   if n.value_transform_eps != 0.01:
     raise PipelineError(f"config.network.value_transform_eps={n.value_transform_eps!r}; "
                         "only 0.01 is implemented")
-  if config.search.kind == "gumbel" and config.search.implementation != "reference":
-    raise PipelineError("config.search.kind='gumbel' runs on the reference search only; "
-                        "set search.implementation='reference'")
   ra = config.reanalyse
   if ra.enabled:
     if config.replay.kind == "queue":

@@ -6,7 +6,7 @@ Both draw the root noise from `rng` in the same way (policy.dirichlet_noise,
 one draw per row, before the search) and pick actions from the visit counts
 with the same numpy helpers, so for the same rng state they make the same
 decisions up to float rounding in the network calls. The selection rule is
-search.kind (policies.py): pUCT on both, Gumbel MuZero on the reference one.
+search.kind (policies.py): pUCT or Gumbel MuZero, on both.
 """
 from typing import NamedTuple
 
@@ -32,15 +32,16 @@ def decide(fns: ModelFns, observations: np.ndarray, search_config: base.SearchCo
            rng: np.random.Generator, add_noise: bool, temperature: float) -> Decision:
   """Searches from every observation [B, *obs] at once and picks actions."""
   if getattr(fns, "implementation", "reference") == "compiled":
-    if search_config.kind != "puct":
-      raise ValueError(f"search.kind={search_config.kind!r} runs on the reference search only; "
-                       f"set search.implementation='reference'")
-    noise = None
-    if add_noise:
-      valid = np.ones((len(observations), fns.network.num_actions), bool)
-      noise = policy.dirichlet_noise(rng, search_config.dirichlet_alpha, valid)
-    out = policies.from_visits(fns.search(observations, search_config, noise=noise),
-                               temperature, rng)
+    shape = (len(observations), fns.network.num_actions)
+    if search_config.kind == "gumbel":  # the same draw as policies.gumbel_muzero_policy
+      noise = search_config.gumbel_scale * rng.gumbel(size=shape) if add_noise else None
+      out = policies.from_gumbel(fns.search(observations, search_config, noise=noise))
+    else:
+      noise = None
+      if add_noise:
+        noise = policy.dirichlet_noise(rng, search_config.dirichlet_alpha, np.ones(shape, bool))
+      out = policies.from_visits(fns.search(observations, search_config, noise=noise),
+                                 temperature, rng)
   else:
     out = policies.policy_for(search_config)(fns.root(observations), fns.recurrent,
                                              search_config, rng, add_noise, temperature)

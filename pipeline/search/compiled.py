@@ -6,6 +6,12 @@ batched dynamics + prediction call, and the backups -- inside a single
 `tf.function(jit_compile=True)`. It returns to Python once per search, not
 once per simulation, and the same function runs on CPU, GPU and TPU.
 
+Its shape is the reference's (mcts.py): `build_search_fn` is a loop over
+`simulate` (descend by the selection rule), `expand` and `backward`; the
+rule is an argument (compiled_rules.py: pUCT, or Gumbel MuZero when
+config.kind is "gumbel", whose `noise` input is then the root's Gumbel
+noise and whose outputs add the chosen action and the improved policy).
+
 Semantics: exactly those of the reference search, pipeline/search/mcts.py
 (its module docstring is the specification: node numbering, root = first
 visit, whole-tree min-max statistics, the three unvisited_q modes,
@@ -30,22 +36,23 @@ The graph (shapes static per batch size B; M = num_simulations + 1 nodes per
 row plus one scratch node, A actions):
   nodes [(M + 1) * B, 8 + 4A] float64, node-major (node i of row b is row
     i * B + b, so the B rows' node i form one contiguous slab): one packed
-    row per node -- visits, value_sum, c(visits), reward and discount of the
-    edge into the node, parent, action from the parent, terminal flag, then
+    row per node -- visits, value_sum, reward and discount of the
+    edge into the node, parent, action from the parent, terminal flag, the
+    network's value of the node, then
     per action: prior, child visits, Q(s, a) of the edge (cached when backed
     up; 0 while unvisited) and child index (-1: not expanded). Integers are
     exact in float64. embeddings [(M + 1) * B, *E]; q_min, q_max [B].
   tf.while_loop over simulations s = 0..N-1:
     1. descent: a tf.while_loop over depth; each step gathers the current
-       node's row of every batch row (one gather), scores its A edges (pUCT
-       as in mcts._scores; the root's invalid actions -inf at depth 0),
+       node's row of every batch row (one gather), picks its edge by the
+       selection rule (the root rule at depth 0),
        follows the argmax edge and records the node, action and row on the
        path; it stops at an unexpanded edge or a terminal node;
     2. expansion: ONE batched recurrent_fn call on the B leaves' embeddings
        (one gather); the new node s + 1 of every row is one contiguous slab,
        written with XLA's DynamicUpdateSlice (in place);
     3. backup: a tf.while_loop over depth from the deepest path node up: the
-       recorded rows get their new visits, value sums, c and the updated
+       recorded rows get their new visits, value sums and the updated
        edge (child visits, Q, child index), one row scatter per depth (rows
        whose path is shorter write to their scratch node), and q_min / q_max
        take the new Q values.
@@ -76,6 +83,7 @@ import tensorflow as tf
 
 from pipeline.search import base
 from pipeline.search import compiled_ops
+from pipeline.search import compiled_rules
 
 SearchConfig = base.SearchConfig
 
@@ -84,6 +92,8 @@ class SearchOutput(NamedTuple):
   visit_counts: np.ndarray  # [B, A] int32
   root_value: np.ndarray  # [B] float32
   q_values: np.ndarray  # [B, A] float32, 0 where unvisited
+  action: Optional[np.ndarray] = None  # [B] int32, Gumbel MuZero's choice
+  action_weights: Optional[np.ndarray] = None  # [B, A] float32, Gumbel's improved policy
 
 
 RootFn = Callable[[tf.Tensor], Tuple[tf.Tensor, tf.Tensor, tf.Tensor]]
@@ -93,7 +103,7 @@ RecurrentFn = Callable[[tf.Tensor, tf.Tensor], Tuple[tf.Tensor, ...]]
 def exploration_table(config: SearchConfig) -> np.ndarray:
   """c(N) for N = 0..num_simulations + 1 (N = 0 as N = 1), float64.
 
-  The same numpy operations as mcts._scores, so the values are bit-identical.
+  The same numpy operations as selection.puct_scores, so the values are bit-identical.
   """
   visits = np.arange(int(config.num_simulations) + 2)
   n = np.maximum(visits, 1).astype(np.float64)
@@ -101,8 +111,201 @@ def exploration_table(config: SearchConfig) -> np.ndarray:
 
 
 # Columns of the packed node table (float64; integers are exact in it).
-_VIS, _VSUM, _C, _RIN, _DIN, _PAR, _ACT, _TERM = range(8)
+_VIS, _VSUM, _RIN, _DIN, _PAR, _ACT, _TERM, _RAW = range(8)
 _FIXED = 8  # then priors, child_visits, edge_q, children: A columns each
+_PRI, _CV, _EQ, _CH = range(4)
+
+
+class _Shape(NamedTuple):
+  """The static sizes of one program: B rows, M nodes a row (node M is the
+  row's scratch node), A actions, the tree dtype and the embedding's."""
+  bsz: int
+  m: int
+  a: int
+  ft: tf.DType
+  emb_shape: Tuple[int, ...]
+  emb_dtype: tf.DType
+  c_table: np.ndarray  # exploration_table(config)
+
+  @property
+  def width(self) -> int:
+    return _FIXED + 4 * self.a
+
+  def col(self, k: int) -> slice:
+    return slice(_FIXED + k * self.a, _FIXED + (k + 1) * self.a)
+
+  def flat(self, node: tf.Tensor) -> tf.Tensor:
+    """Row index of node `node[b]` of each row b (node-major: node i of row b is i * B + b)."""
+    return node * self.bsz + tf.range(self.bsz, dtype=tf.int32)
+
+  def c_of(self, visits: tf.Tensor) -> tf.Tensor:
+    """c_table[visits] for visits [B] (float, exact integers)."""
+    return tf.gather(tf.constant(self.c_table, self.ft),
+                     tf.minimum(tf.cast(visits, tf.int32), self.m))
+
+  def fill(self, value) -> tf.Tensor:
+    return tf.fill([self.bsz], tf.constant(value, self.ft))
+
+
+class _Tree(NamedTuple):
+  nodes: tf.Tensor       # [(M + 1) * B, width] packed rows, node-major
+  embeddings: tf.Tensor  # [(M + 1) * B, *E]
+  q_min: tf.Tensor       # [B]
+  q_max: tf.Tensor
+
+
+class _Path(NamedTuple):
+  """A descent, depth-major ([M + 1, B(, width)]); entries at depths >=
+  each row's length are stale (the buffers are reused across simulations)."""
+  nodes: tf.Tensor
+  actions: tf.Tensor
+  rows: tf.Tensor
+
+
+def unpack(row: tf.Tensor, shape: _Shape, tree: _Tree) -> compiled_rules.NodeRow:
+  """The NodeRow of packed rows [B, width]."""
+  return compiled_rules.NodeRow(
+      row[:, _VIS], row[:, _VSUM], row[:, _RAW], shape.c_of(row[:, _VIS]), row[:, shape.col(_PRI)],
+      row[:, shape.col(_CV)], row[:, shape.col(_EQ)], tree.q_min, tree.q_max)
+
+
+def _node_rows(shape: _Shape, vis, vsum, r_in, d_in, parent, action, term, raw, priors):
+  """Packed rows [B, width] of B fresh nodes (no visited edge, no child)."""
+  zeros = tf.zeros([shape.bsz, shape.a], shape.ft)
+  return tf.concat([
+      tf.stack([vis, vsum, r_in, d_in, parent, action, term, raw], axis=1),
+      priors, zeros, zeros, zeros - 1.0], axis=1)
+
+
+def _unused_rows(shape: _Shape) -> tf.Tensor:
+  z = shape.fill(0.0)
+  return _node_rows(shape, z, z, z, z, z - 1.0, z - 1.0, z, z, tf.zeros([shape.bsz, shape.a], shape.ft))
+
+
+def init_tree(shape: _Shape, config: SearchConfig, root_value, root_emb, priors) -> _Tree:
+  """The tree of the roots: node 0 visited once with the root value."""
+  z, value = shape.fill(0.0), tf.reshape(tf.cast(root_value, shape.ft), [shape.bsz])
+  root = _node_rows(shape, z + 1.0, value, z, z, z - 1.0, z - 1.0, z, value, priors)
+  nodes = tf.concat([root, tf.tile(_unused_rows(shape), [shape.m, 1])], axis=0)
+  embeddings = tf.concat([tf.reshape(root_emb, (shape.bsz,) + shape.emb_shape),
+                          tf.zeros((shape.m * shape.bsz,) + shape.emb_shape, shape.emb_dtype)], 0)
+  lo, hi = (np.inf, -np.inf) if config.known_bounds is None else config.known_bounds
+  return _Tree(nodes, embeddings, shape.fill(float(lo)), shape.fill(float(hi)))
+
+
+def simulate(tree: _Tree, sim, rule: compiled_rules.Selection, shape: _Shape, path: _Path):
+  """Descends from every root by the rule (the root rule at depth 0) to an
+  unexpanded edge or a terminal node, gathering only the nodes it visits.
+  Returns (path, length [B], last node [B], its packed row, its chosen action)."""
+  action_index = tf.range(shape.a, dtype=tf.int32)
+
+  def step(k, node, going, length, path, row, best, choose):
+    new_row = tf.gather(tree.nodes, shape.flat(node))
+    best = tf.where(going, choose(unpack(new_row, shape, tree)), best)
+    row = tf.where(going[:, None], new_row, row)  # a stopped row keeps its last node's
+    pick = tf.equal(action_index, best[:, None])
+    nxt = tf.cast(tf.reduce_max(tf.where(pick, row[:, shape.col(_CH)], tf.constant(-np.inf, shape.ft)), axis=1),
+                  tf.int32)
+    path = _Path(compiled_ops.write_slab(path.nodes, node[None], k),
+                 compiled_ops.write_slab(path.actions, best[None], k),
+                 compiled_ops.write_slab(path.rows, row[None], k))
+    going = going & (nxt >= 0)
+    return (k + 1, tf.where(going, nxt, node), going, length + tf.cast(going, tf.int32), path,
+            row, best)
+
+  zero = tf.zeros([shape.bsz], tf.int32)
+  start = step(tf.constant(0), zero, tf.ones([shape.bsz], tf.bool), zero + 1, path,
+               tf.zeros([shape.bsz, shape.width], shape.ft), zero,
+               lambda node: rule.root(node, sim))
+  out = tf.while_loop(lambda k, node, going, *unused: tf.reduce_any(going),
+                      lambda *state: step(*state, rule.interior), start,
+                      maximum_iterations=shape.m)
+  _, last, _, length, path, last_row, best = out
+  return path, length, last, last_row, best
+
+
+def expand(tree: _Tree, sim, shape: _Shape, config: SearchConfig, recurrent_fn: RecurrentFn,
+           last, last_row, best):
+  """Expands each row's chosen edge at its last node (ONE batched
+  recurrent_fn call; a row whose last node is terminal passes action 0 and
+  creates nothing) as node sim + 1, one contiguous slab. Returns the tree and
+  the new node's (index, visits, value sum, reward, discount, leaf value G,
+  expanded) for the backup."""
+  bsz, ft, z = shape.bsz, shape.ft, shape.fill(0.0)
+  expanding = tf.equal(last_row[:, _TERM], 0.0)
+  action = tf.where(expanding, best, 0)
+  reward, out_discount, logits, value, next_emb = recurrent_fn(
+      tf.gather(tree.embeddings, shape.flat(last)), action)
+  out_discount = tf.reshape(tf.cast(out_discount, ft), [bsz])
+  is_terminal = tf.equal(out_discount, 0.0)
+  reward = tf.reshape(tf.cast(reward, ft), [bsz])
+  d_in = float(config.discount) * out_discount
+  leaf_value = tf.where(expanding & tf.logical_not(is_terminal),
+                        tf.reshape(tf.cast(value, ft), [bsz]), z)
+  new = sim + 1
+  fresh = _node_rows(shape, z + 1.0, leaf_value, reward, d_in, tf.cast(last, ft),
+                     tf.cast(action, ft), tf.cast(is_terminal, ft), leaf_value,
+                     compiled_ops.softmax(logits, ft))
+  nodes = compiled_ops.write_slab(
+      tree.nodes, tf.where(expanding[:, None], fresh, _unused_rows(shape)), new * bsz)
+  next_emb = tf.reshape(tf.cast(next_emb, shape.emb_dtype), (bsz,) + shape.emb_shape)
+  emb_mask = tf.reshape(expanding, [bsz] + [1] * len(shape.emb_shape))
+  embeddings = compiled_ops.write_slab(
+      tree.embeddings, tf.where(emb_mask, next_emb, tf.zeros_like(next_emb)), new * bsz)
+  child = (tf.fill([bsz], new), z + 1.0, leaf_value, reward, d_in, leaf_value, expanding)
+  return tree._replace(nodes=nodes, embeddings=embeddings), child
+
+
+def backward(tree: _Tree, shape: _Shape, path: _Path, length, child) -> _Tree:
+  """Backs up from the new nodes along the paths, deepest step first: each
+  step rewrites one packed row per batch row (visits, value sum, and the
+  edge's child visits, Q and child index; the scratch node for rows whose
+  path is shorter) and feeds the edge's new Q to q_min / q_max."""
+  action_index = tf.range(shape.a, dtype=tf.int32)
+  scratch = tf.fill([shape.bsz], shape.m)
+  cv, eq, ch = shape.col(_CV), shape.col(_EQ), shape.col(_CH)
+
+  def body(k, nodes, q_min, q_max, c_idx, c_n, c_vs, c_r, c_d, g, has):
+    active = k < length
+    node = tf.where(active, compiled_ops.read_slab(path.nodes, k), scratch)
+    row = compiled_ops.read_slab(path.rows, k)
+    up = active & has
+    q = c_r + c_d * (c_vs / tf.maximum(c_n, 1.0))
+    g_new = tf.where(up, c_r + c_d * g, g)
+    n_new = row[:, _VIS] + 1.0
+    vs_new = row[:, _VSUM] + g_new
+    edge = tf.equal(action_index, compiled_ops.read_slab(path.actions, k)[:, None]) & up[:, None]
+    new_row = tf.concat([
+        tf.stack([n_new, vs_new], axis=1), row[:, _RIN:_FIXED],
+        row[:, shape.col(_PRI)], tf.where(edge, c_n[:, None], row[:, cv]),
+        tf.where(edge, q[:, None], row[:, eq]),
+        tf.where(edge, tf.cast(c_idx, shape.ft)[:, None], row[:, ch])], axis=1)
+    nodes = tf.tensor_scatter_nd_update(nodes, shape.flat(node)[:, None], new_row)
+    q_min = tf.where(up, tf.minimum(q_min, q), q_min)
+    q_max = tf.where(up, tf.maximum(q_max, q), q_max)
+    return (k - 1, nodes, q_min, q_max, tf.where(active, node, c_idx),
+            tf.where(active, n_new, c_n), tf.where(active, vs_new, c_vs),
+            tf.where(active, row[:, _RIN], c_r), tf.where(active, row[:, _DIN], c_d),
+            g_new, has | active)
+
+  out = tf.while_loop(lambda k, *unused: k >= 0, body,
+                      (tf.reduce_max(length) - 1, tree.nodes, tree.q_min, tree.q_max)
+                      + tuple(child), maximum_iterations=shape.m + 1)
+  return tree._replace(nodes=out[1], q_min=out[2], q_max=out[3])
+
+
+def _root_priors(config, logits, ft, invalid, noise):
+  """pUCT: softmax over the valid actions, Dirichlet `noise` mixed in when
+  given; Gumbel: the softmax only (its noise acts in the root rule)."""
+  valid = None if invalid is None else tf.logical_not(invalid)
+  p = compiled_ops.softmax(logits, ft, valid)
+  if noise is None or config.kind == "gumbel":
+    return p
+  fraction = float(config.dirichlet_fraction)
+  p = (1.0 - fraction) * p + fraction * tf.cast(noise, ft)
+  if valid is not None:
+    p = tf.where(valid, p, tf.zeros_like(p))
+  return p / tf.reduce_sum(p, axis=-1, keepdims=True)
 
 
 def build_search_fn(root_fn: RootFn, recurrent_fn: RecurrentFn,
@@ -111,245 +314,52 @@ def build_search_fn(root_fn: RootFn, recurrent_fn: RecurrentFn,
   """The search as a Python function of tensors, to trace into one graph.
 
   search(observations [B, ...], *extra) -> (visit_counts [B, A] int32,
-  root_value [B] float32, q_values [B, A] float32), where extra is
-  (invalid_actions [B, A] bool) if use_invalid, then (noise [B, A]) if
-  use_noise (a static choice: each combination is its own program).
+  root_value [B] float32, q_values [B, A] float32) and, for Gumbel, (action
+  [B] int32, improved policy [B, A] float32), where extra is
+  (invalid_actions [B, A] bool) if use_invalid, then (noise [B, A]: Dirichlet
+  draws, or Gumbel noise for Gumbel) if use_noise (a static choice: each
+  combination is its own program).
   """
   base.check_config(config)
   num_sims = int(config.num_simulations)
-  m = num_sims + 1  # nodes per row; node m is a per-row scratch node
-  mode = config.unvisited_q
-  discount = float(config.discount)
-  fraction = float(config.dirichlet_fraction)
-  c_table_np = exploration_table(config)
-  ft = tree_dtype
-  inf = np.inf
+  c_table = exploration_table(config)
 
   def search(observations, *extra):
     extra = list(extra)
     invalid = extra.pop(0) if use_invalid else None
     noise = extra.pop(0) if use_noise else None
     prior_logits, root_value, root_emb = root_fn(observations)
-    bsz, num_actions = prior_logits.shape
-    if bsz is None or num_actions is None:
+    bsz, a = prior_logits.shape
+    if bsz is None or a is None:
       raise ValueError("the compiled search needs static batch and action "
                        f"dimensions, got prior_logits {prior_logits.shape}")
-    a = num_actions
-    emb_shape = tuple(root_emb.shape[1:])
-    emb_dtype = root_emb.dtype
-    width = _FIXED + 4 * a
-    pri, cv, eq, ch = (slice(_FIXED + k * a, _FIXED + (k + 1) * a)
-                       for k in range(4))
-    i32 = tf.int32
-    rows = tf.range(bsz, dtype=i32)
-    scratch = tf.fill([bsz], m)
-    c_table = tf.constant(c_table_np, ft)
-    zeros_f = tf.zeros([bsz], ft)
-    zeros_a = tf.zeros([bsz, a], ft)
-    minus_one = tf.fill([bsz], tf.constant(-1.0, ft))
-
-    # --- Root priors: softmax over the valid actions, noise when asked. ---
-    if use_invalid:
-      valid = tf.logical_not(invalid)
-      p = compiled_ops.softmax(prior_logits, ft, valid)
+    shape = _Shape(bsz, num_sims + 1, a, tree_dtype, tuple(root_emb.shape[1:]), root_emb.dtype,
+                   c_table)
+    if config.kind == "gumbel":
+      g = tf.zeros([bsz, a], tree_dtype) if noise is None else tf.cast(noise, tree_dtype)
+      rule = compiled_rules.gumbel(config, g, invalid)
     else:
-      p = compiled_ops.softmax(prior_logits, ft)
-    if use_noise:
-      p = (1.0 - fraction) * p + fraction * tf.cast(noise, ft)
-      if use_invalid:
-        p = tf.where(valid, p, tf.zeros_like(p))
-      p = p / tf.reduce_sum(p, axis=-1, keepdims=True)
+      rule = compiled_rules.puct(config, invalid)
+    tree = init_tree(shape, config, root_value, root_emb,
+                     _root_priors(config, prior_logits, tree_dtype, invalid, noise))
+    path = _Path(tf.zeros([shape.m + 1, bsz], tf.int32), tf.zeros([shape.m + 1, bsz], tf.int32),
+                 tf.zeros([shape.m + 1, bsz, shape.width], tree_dtype))
 
-    def node_rows(vis, vsum, c, r_in, d_in, parent, action, term, priors):
-      """Packed rows [B, width] of B fresh nodes."""
-      return tf.concat([
-          tf.stack([vis, vsum, c, r_in, d_in, parent, action, term], axis=1),
-          priors, zeros_a, zeros_a, tf.fill([bsz, a], tf.constant(-1., ft))],
-                       axis=1)
+    def one_simulation(sim, tree, path):
+      path, length, last, last_row, best = simulate(tree, sim, rule, shape, path)
+      tree, child = expand(tree, sim, shape, config, recurrent_fn, last, last_row, best)
+      return sim + 1, backward(tree, shape, path, length, child), path
 
-    # The tree: nodes [(m + 1) * B, width], node-major (node i of row b is
-    # row i * B + b, so the rows' node i form one contiguous slab) and
-    # embeddings [(m + 1) * B, *E] likewise.
-    unused = node_rows(zeros_f, zeros_f, zeros_f + c_table_np[0], zeros_f,
-                       zeros_f, minus_one, minus_one, zeros_f, zeros_a)
-    root = node_rows(zeros_f + 1.0, tf.reshape(tf.cast(root_value, ft),
-                                               [bsz]),
-                     zeros_f + c_table_np[1], zeros_f, zeros_f, minus_one,
-                     minus_one, zeros_f, p)
-    nodes = tf.concat([root, tf.tile(unused, [m, 1])], axis=0)
-    embeddings = tf.concat(
-        [tf.reshape(root_emb, (bsz,) + emb_shape),
-         tf.zeros((m * bsz,) + emb_shape, emb_dtype)], axis=0)
-    if config.known_bounds is None:
-      q_min = tf.fill([bsz], tf.constant(inf, ft))
-      q_max = tf.fill([bsz], tf.constant(-inf, ft))
-    else:
-      q_min = tf.fill([bsz], tf.constant(float(config.known_bounds[0]), ft))
-      q_max = tf.fill([bsz], tf.constant(float(config.known_bounds[1]), ft))
-    neg_inf = tf.constant(-inf, ft)
-    action_index = tf.range(a, dtype=i32)
-
-    def flat(node):
-      """Flat index (node, row) of a [m + 1, B, ...] array as [B*(m+1), ...]."""
-      return node * bsz + rows
-
-    def lookup_c(visits):
-      """c_table[visits] for visits [B] (float, exact integers)."""
-      return tf.gather(c_table, tf.minimum(tf.cast(visits, i32), m))
-
-    def scores(row, q_min, q_max, at_root):
-      """pUCT scores [B, A] of one node per batch row (mcts._scores' ops)."""
-      n_a = row[:, cv]
-      unvisited = tf.cast(tf.equal(n_a, 0.0), ft)
-      q = row[:, eq]
-      if mode == "parent":
-        fill = row[:, _VSUM] / tf.maximum(row[:, _VIS], 1.0)
-        q = q + unvisited * fill[:, None]
-      elif mode == "min":
-        fill = tf.where(tf.math.is_finite(q_min), q_min, tf.zeros_like(q_min))
-        q = q + unvisited * fill[:, None]
-      spread = q_max - q_min
-      ok = spread > 0
-      lo = tf.where(ok, q_min, tf.zeros_like(q_min))[:, None]
-      den = tf.where(ok, spread, tf.ones_like(spread))[:, None]
-      q = (q - lo) / den
-      score = q + row[:, pri] * row[:, _C][:, None] / (n_a + 1.0)
-      if use_invalid:
-        score = tf.where(invalid & at_root, neg_inf, score)
-      return score
-
-    def descend(nodes, q_min, q_max, path, actions, path_rows):
-      """Follows the argmax edges from each root to an unexpanded edge or a
-      terminal node, scoring only the nodes it visits (one row gather per
-      depth). Returns the path: node indices, argmax actions and the packed
-      rows [m + 1, B(, width)] at depths 0..length-1 (the buffers are reused
-      from simulation to simulation: later entries are stale), each row's
-      length, and its last node with its row and argmax action."""
-
-      def cond(k, node, going, *unused):
-        del k, node, unused
-        return tf.reduce_any(going)
-
-      def body(k, node, going, length, path, actions, path_rows, *unused):
-        del unused
-        # Rows that have stopped gather their last node again: at the end,
-        # row and best are those of every row's last node.
-        row = tf.gather(nodes, flat(node))
-        best = compiled_ops.first_argmax(
-            scores(row, q_min, q_max, tf.equal(k, 0)))
-        pick = tf.equal(action_index, best[:, None])
-        nxt = tf.cast(tf.reduce_max(tf.where(pick, row[:, ch], neg_inf),
-                                    axis=1), i32)
-        path = compiled_ops.write_slab(path, node[None], k)
-        actions = compiled_ops.write_slab(actions, best[None], k)
-        path_rows = compiled_ops.write_slab(path_rows, row[None], k)
-        going = going & (nxt >= 0)
-        node = tf.where(going, nxt, node)
-        return (k + 1, node, going, length + tf.cast(going, i32), path,
-                actions, path_rows, row, best)
-
-      zero = tf.zeros([bsz], i32)
-      out = tf.while_loop(cond, body, (
-          tf.constant(0), zero, tf.ones([bsz], tf.bool), zero + 1, path,
-          actions, path_rows, tf.zeros([bsz, width], ft), zero),
-                          maximum_iterations=m + 1)
-      _, last, _, length, path, actions, path_rows, last_row, best = out
-      return last, length, path, actions, path_rows, last_row, best
-
-    def backup(nodes, q_min, q_max, path, actions, path_rows, length, child):
-      """Backs up from the leaves along the paths (deepest step first).
-
-      child = (index, visits, value_sum, reward, discount, G, has_child) of
-      each row's node below the path's last node (the new node), has_child
-      False for a terminal leaf (then G = 0). Each step rewrites one packed
-      row per batch row (the scratch node m for rows whose path is shorter).
-      """
-
-      def cond(k, *unused):
-        del unused
-        return k >= 0
-
-      def body(k, nodes, q_min, q_max, c_idx, c_n, c_vs, c_r, c_d, g, has):
-        active = k < length
-        node = tf.where(active, compiled_ops.read_slab(path, k), scratch)
-        row = compiled_ops.read_slab(path_rows, k)
-        up = active & has
-        q = c_r + c_d * (c_vs / tf.maximum(c_n, 1.0))
-        g_new = tf.where(up, c_r + c_d * g, g)
-        n_new = row[:, _VIS] + 1.0
-        vs_new = row[:, _VSUM] + g_new
-        edge = tf.equal(action_index,
-                        compiled_ops.read_slab(actions, k)[:, None]) & (
-                            up[:, None])
-        new_row = tf.concat([
-            tf.stack([n_new, vs_new, lookup_c(n_new)], axis=1),
-            row[:, _RIN:_FIXED], row[:, pri],
-            tf.where(edge, c_n[:, None], row[:, cv]),
-            tf.where(edge, q[:, None], row[:, eq]),
-            tf.where(edge, tf.cast(c_idx, ft)[:, None], row[:, ch])], axis=1)
-        nodes = tf.tensor_scatter_nd_update(nodes, flat(node)[:, None],
-                                            new_row)
-        q_min = tf.where(up, tf.minimum(q_min, q), q_min)
-        q_max = tf.where(up, tf.maximum(q_max, q), q_max)
-        return (k - 1, nodes, q_min, q_max,
-                tf.where(active, node, c_idx),
-                tf.where(active, n_new, c_n), tf.where(active, vs_new, c_vs),
-                tf.where(active, row[:, _RIN], c_r),
-                tf.where(active, row[:, _DIN], c_d),
-                g_new, has | active)
-
-      out = tf.while_loop(
-          cond, body,
-          (tf.reduce_max(length) - 1, nodes, q_min, q_max) + tuple(child),
-          maximum_iterations=m + 1)
-      return out[1], out[2], out[3]
-
-    def sim_body(sim, nodes, embeddings, q_min, q_max, path, actions,
-                 path_rows):
-      (last, length, path, actions, path_rows, last_row,
-       best) = descend(nodes, q_min, q_max, path, actions, path_rows)
-      expanding = tf.equal(last_row[:, _TERM], 0.0)
-      action = tf.where(expanding, best, 0)
-      leaf_emb = tf.gather(embeddings, flat(last))
-      reward, out_discount, logits, value, next_emb = recurrent_fn(
-          leaf_emb, action)
-      out_discount = tf.reshape(tf.cast(out_discount, ft), [bsz])
-      is_terminal = tf.equal(out_discount, 0.0)
-      reward = tf.reshape(tf.cast(reward, ft), [bsz])
-      d_in = discount * out_discount
-      leaf_value = tf.where(expanding & tf.logical_not(is_terminal),
-                            tf.reshape(tf.cast(value, ft), [bsz]), zeros_f)
-      new = sim + 1
-      fresh = node_rows(zeros_f + 1.0, leaf_value, zeros_f + c_table_np[1],
-                        reward, d_in, tf.cast(last, ft), tf.cast(action, ft),
-                        tf.cast(is_terminal, ft),
-                        compiled_ops.softmax(logits, ft))
-      nodes = compiled_ops.write_slab(
-          nodes, tf.where(expanding[:, None], fresh, unused), new * bsz)
-      next_emb = tf.reshape(tf.cast(next_emb, emb_dtype), (bsz,) + emb_shape)
-      emb_mask = tf.reshape(expanding, [bsz] + [1] * len(emb_shape))
-      embeddings = compiled_ops.write_slab(
-          embeddings, tf.where(emb_mask, next_emb, tf.zeros_like(next_emb)),
-          new * bsz)
-      child = (tf.fill([bsz], new), zeros_f + 1.0, leaf_value, reward, d_in,
-               leaf_value, expanding)
-      nodes, q_min, q_max = backup(nodes, q_min, q_max, path, actions,
-                                   path_rows, length, child)
-      return (sim + 1, nodes, embeddings, q_min, q_max, path, actions,
-              path_rows)
-
-    nodes = tf.while_loop(
-        lambda sim, *unused: sim < num_sims, sim_body,
-        (tf.constant(0), nodes, embeddings, q_min, q_max,
-         tf.zeros([m + 1, bsz], i32), tf.zeros([m + 1, bsz], i32),
-         tf.zeros([m + 1, bsz, width], ft)),
-        maximum_iterations=num_sims)[1]
-    root = nodes[:bsz]
-    root_n = root[:, cv]
-    root_q = tf.where(root_n > 0, root[:, eq], zeros_a)
-    root_v = root[:, _VSUM] / root[:, _VIS]
-    return (tf.cast(root_n, i32), tf.cast(root_v, tf.float32),
-            tf.cast(root_q, tf.float32))
+    tree = tf.while_loop(lambda sim, *unused: sim < num_sims, one_simulation,
+                         (tf.constant(0), tree, path), maximum_iterations=num_sims)[1]
+    root = unpack(tree.nodes[:bsz], shape, tree)
+    root_q = tf.where(root.child_visits > 0, root.edge_q, tf.zeros_like(root.edge_q))
+    out = (tf.cast(root.child_visits, tf.int32), tf.cast(root.value_sum / root.visits, tf.float32),
+           tf.cast(root_q, tf.float32))
+    if config.kind == "gumbel":
+      action, weights = compiled_rules.gumbel_result(root, config, g, invalid)
+      out += (action, tf.cast(weights, tf.float32))
+    return out
 
   return search
 
@@ -462,8 +472,9 @@ class CompiledSearch:
                invalid_actions=None) -> SearchOutput:
     """Searches from every row of `observations` (numpy in, numpy out).
 
-    noise: [B, A] Dirichlet draws to mix into the root priors (None: no
-    noise); invalid_actions: [B, A] bool, True where illegal at the root.
+    noise: [B, A] Dirichlet draws to mix into the root priors, or for
+    Gumbel the root's Gumbel noise (None: no noise); invalid_actions: [B, A]
+    bool, True where illegal at the root.
     """
     obs = np.asarray(observations, self.observation_dtype.as_numpy_dtype)
     bsz, a = obs.shape[0], self.num_actions
@@ -483,8 +494,5 @@ class CompiledSearch:
     # batch-1 search). It is private API of the pinned TF 2.15; the public
     # call is the fallback.
     call_flat = getattr(fn, "_call_flat", None)
-    if call_flat is not None:
-      counts, value, q = call_flat(inputs, fn.captured_inputs)
-    else:
-      counts, value, q = fn(*inputs)
-    return SearchOutput(counts.numpy(), value.numpy(), q.numpy())
+    outputs = call_flat(inputs, fn.captured_inputs) if call_flat is not None else fn(*inputs)
+    return SearchOutput(*(x.numpy() for x in outputs))

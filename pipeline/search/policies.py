@@ -78,6 +78,15 @@ def from_visits(out, temperature: float, rng: np.random.Generator,
                       np.asarray(out.root_value, np.float32), out)
 
 
+def from_gumbel(out) -> PolicyOutput:
+  """Gumbel MuZero's PolicyOutput from the compiled search's output (its
+  action [B] and improved policy [B, A])."""
+  weights = np.asarray(out.action_weights, np.float64)
+  actions = np.asarray(out.action, np.int64)
+  return PolicyOutput(actions, weights, weights, weights[np.arange(len(actions)), actions],
+                      np.asarray(out.root_value, np.float32), out)
+
+
 def muzero_policy(root, recurrent_fn, config, rng, add_noise: bool, temperature: float,
                   invalid_actions=None, noise=None) -> PolicyOutput:
   """MuZero: pUCT search, the action drawn from visits ** (1 / T)."""

@@ -179,9 +179,10 @@ def completed_q(stats: NodeStats, config: base.SearchConfig) -> np.ndarray:
 
 
 def _log_priors(priors: np.ndarray) -> np.ndarray:
-  """Logits of the priors up to a per-node constant; -inf where a prior is 0."""
-  with np.errstate(divide="ignore"):
-    return np.log(priors)
+  """Logits of the priors up to a per-node constant, floored at log(tiny)
+  (~ -708: a zero prior, e.g. of an unused node slot, stays finite; invalid
+  root actions are masked separately)."""
+  return np.log(np.maximum(priors, np.finfo(np.float64).tiny))
 
 
 def gumbel_scores(logits, gumbel, sigma_q, child_visits, considered_visit):
