@@ -7,6 +7,12 @@ to its own TFRecord shards. A game is what the paper scores: on Atari, where
 a lost life ends a training episode (termination for the value targets), the
 lives of one game (until the env's `game_ended`) make one record with the
 game's return, steps and frames; elsewhere every episode is a game.
+
+Its Reverb calls go through a replay.connection.Connection: when the server
+goes away the actor waits for it (retrying, up to the connection's
+unavailable_timeout), then reopens its sequence writers (the sequences torn
+by the outage are dropped) and plays on, its episode indices continuing; a
+stop request while it waits ends it cleanly (connection.Stopped).
 """
 import logging
 import time
@@ -14,7 +20,6 @@ from typing import Callable, List
 
 import dm_env
 import numpy as np
-import reverb
 
 from pipeline import records
 from pipeline.actors import acting
@@ -22,6 +27,7 @@ from pipeline.actors.model_fns import ModelFns, search_config, temperature
 from pipeline.envs import registry
 from pipeline.networks.muzero_net import make_network
 from pipeline.replay import variables
+from pipeline.replay.connection import Connection, Stopped, transient
 from pipeline.replay.spec import step_spec
 from pipeline.replay.tables import REANALYSE_SOURCE
 from pipeline.replay.writer import SequenceWriter
@@ -36,8 +42,8 @@ def env_seed(config_seed: int, actor_id: int, env_index: int, incarnation: int) 
 class SelfPlayActor:
   """Plays config.actors.envs_per_actor games in lock-step."""
 
-  def __init__(self, config, actor_id: int, client: reverb.Client, records_dir: str):
-    self.config, self.actor_id, self.client = config, actor_id, client
+  def __init__(self, config, actor_id: int, conn: Connection, records_dir: str):
+    self.config, self.actor_id, self.conn = config, actor_id, conn
     self.episodes = records.EpisodeWriter(records_dir, "selfplay", actor_id)
     incarnation = self.episodes.next_index
     n = config.actors.envs_per_actor
@@ -51,27 +57,59 @@ class SelfPlayActor:
     self.fns = ModelFns(self.network, config.search.implementation)
     self.search_config = search_config(config)
     self.spec = step_spec(obs_spec.shape, obs_spec.dtype, self.num_actions)
-    r = config.replay
-    also_to = (REANALYSE_SOURCE,) if config.reanalyse.enabled else ()
-    self.writers = [SequenceWriter(client, self.spec, r.sequence_length, r.sequence_overlap,
-                                   config.learner.unroll_steps, config.discount,
-                                   config.learner.td_lambda, r.priority_exponent, also_to)
-                    for _ in range(n)]
     self.rng = np.random.default_rng(env_seed(config.seed, actor_id, n, incarnation))
     self.version = -1
+    self._open_writers()
+
+  def _open_writers(self) -> None:
+    """A fresh sequence writer per env on the connection's current client."""
+    r, cfg = self.config.replay, self.config
+    also_to = (REANALYSE_SOURCE,) if cfg.reanalyse.enabled else ()
+    self.writers = [SequenceWriter(self.conn.client, self.spec, r.sequence_length,
+                                   r.sequence_overlap, cfg.learner.unroll_steps, cfg.discount,
+                                   cfg.learner.td_lambda, r.priority_exponent, also_to)
+                    for _ in self.envs]
+    self.server_id = self.conn.incarnation()
+    self._outages = self.conn.outages
+
+  def _check_server(self) -> None:
+    """After an outage, a restarted server: the writers' streams are gone, reopen them."""
+    if self.conn.outages != self._outages or self.conn.incarnation() != self.server_id:
+      logging.warning("actor %d: replay server restarted; reopening its writers (the "
+                      "sequences in flight are dropped)", self.actor_id)
+      self._open_writers()
+
+  def _end_episode(self, i: int) -> None:
+    """writers[i].end_episode, waiting out a rate limiter (back-pressure from the
+    learner) or an outage; never blocks a stop request for more than a second."""
+    while True:
+      try:
+        self.writers[i].end_episode(timeout_ms=1000)
+        return
+      except Exception as e:  # pylint: disable=broad-except
+        if not transient(e):
+          raise
+      if self.conn.should_stop():
+        raise Stopped()
+      before = self.server_id
+      self._check_server()  # waits for the server if it is gone
+      if self.server_id != before or self.conn.outages != self._outages:
+        return  # this env's writer was replaced: the torn episode tail is dropped
 
   def poll_parameters(self, wait_seconds: float = 0.0) -> None:
     """Loads newer search parameters if the learner published any."""
     deadline = time.time() + wait_seconds
     while True:
-      got = variables.latest(self.client)
+      got = self.conn.call("read the parameters", variables.latest)
+      if self.conn.outages != self._outages:
+        self._check_server()
       if got is not None and got[0] > self.version:
         self.version = got[0]
         variables.load_into(self.network, got[1])
         return
       if got is not None or time.time() >= deadline:
         return
-      time.sleep(0.5)
+      self.conn._sleep(0.5)  # pylint: disable=protected-access
 
   def _step_record(self, obs, action, reward, discount, policy, behaviour, value, last):
     return {"observation": np.asarray(obs, self.spec["observation"].dtype.as_numpy_dtype),
@@ -108,7 +146,7 @@ class SelfPlayActor:
           self.writers[i].append(self._step_record(
               ts.observation, self.rng.integers(self.num_actions), 0.0, ts.discount,
               d.policy[i], 1.0, value, 1.0))
-          self.writers[i].end_episode()
+          self._end_episode(i)
           if getattr(self.envs[i], "game_ended", True):  # Atari: the last life of the game
             self.episodes.write(returns[i], int(lengths[i]),
                                 int(lengths[i]) * self.frames_per_step, self.version)
@@ -131,7 +169,12 @@ class SelfPlayActor:
         last_log = time.time()
     self.close()
 
-  def close(self):
-    for w in self.writers:
-      w.close()
+  def close(self, timeout_ms: int = 5000):
+    """Closes the records (each finished game is already on disk) and the
+    writers, waiting up to timeout_ms each for the server to take their items."""
     self.episodes.close()
+    for w in self.writers:
+      try:
+        w.close(timeout_ms)
+      except Exception:  # pylint: disable=broad-except  (a gone or busy server: items dropped)
+        pass

@@ -9,6 +9,7 @@ import reverb
 from ale_py import roms
 
 from pipeline import records
+from pipeline.replay.connection import Connection
 from pipeline.actors.selfplay import SelfPlayActor
 from pipeline.replay import spec as spec_lib
 from pipeline.replay import tables
@@ -92,7 +93,7 @@ def test_training_actor_records_whole_breakout_games(tmp_path):
                                           c.replay.sequence_length)
   server = reverb.Server(tables.server_tables(c, signature))
   try:
-    actor = SelfPlayActor(c, 0, reverb.Client(f"localhost:{server.port}"), str(tmp_path))
+    actor = SelfPlayActor(c, 0, Connection(f"localhost:{server.port}"), str(tmp_path))
     actor.version = 0  # no learner: play with the initial parameters
     actor.poll_parameters = lambda wait_seconds=0.0: None
     recorder = _Recorder(actor.envs[0])

@@ -1,4 +1,5 @@
 """What every stage shares: config flags, the workdir, Reverb connections."""
+import logging
 import os
 import signal
 import sys
@@ -15,6 +16,7 @@ from pipeline.errors import PipelineError
 from pipeline.learner import strategy as strategy_lib
 from pipeline.files import write_json  # noqa: F401 (re-exported for the stages)
 from pipeline.processes import die_with_parent
+from pipeline.replay.connection import DEFAULT_UNAVAILABLE_TIMEOUT, Connection, Stopped
 from pipeline.replay.spec import sequence_signature, signature_mismatch, step_spec
 from pipeline.replay.tables import REPLAY
 
@@ -107,6 +109,12 @@ def define_reverb_client_flags():
           flags.DEFINE_integer("connect_timeout", 30, "Seconds to wait for Reverb."))
 
 
+def define_unavailable_timeout_flag():
+  return flags.DEFINE_float("unavailable_timeout", DEFAULT_UNAVAILABLE_TIMEOUT,
+                            "Seconds to wait for a replay server that went away (it is "
+                            "retried meanwhile) before giving up with exit code 1.")
+
+
 def define_child_flag():
   return flags.DEFINE_bool("child", False, "Started by the pipeline: die with the parent.")
 
@@ -137,6 +145,29 @@ def connect(address: str, timeout_seconds: int = 30, config=None) -> reverb.Clie
                           f"run's config makes: {differs}; start the server and every client "
                           f"with the same config (env, replay.sequence_length)")
   return client
+
+
+def connect_replay(address: str, connect_timeout: float, config, should_stop,
+                   unavailable_timeout: float = DEFAULT_UNAVAILABLE_TIMEOUT) -> Connection:
+  """connect(), polled in short slices so a stop request is honoured while
+  waiting (connection.Stopped); then a Connection that rides out restarts."""
+  probe, end, waited = reverb.Client(address), time.monotonic() + connect_timeout, False
+  while True:
+    if should_stop():
+      raise Stopped()
+    try:
+      probe.server_info(timeout=2)
+      break
+    except Exception as e:  # pylint: disable=broad-except
+      if time.monotonic() >= end:
+        raise PipelineError(f"cannot reach the Reverb server at {address} after "
+                            f"{connect_timeout:.0f}s ({type(e).__name__})") from e
+      if not waited:
+        logging.info("waiting for the replay server at %s (up to %.0f s)", address,
+                     connect_timeout)
+        waited = True
+  connect(address, 5, config)  # the table signature check
+  return Connection(address, unavailable_timeout, should_stop)
 
 
 def lock_workdir(workdir: str, role: str):

@@ -3,7 +3,9 @@
     ./run.sh selfplay --config=configs/NAME.py --workdir=DIR \
         --replay_address=HOST:PORT --actor_id=0
 
-Stops on SIGTERM, or when its share of config.actors.max_env_frames is spent.
+Stops on SIGTERM (within seconds, in any state; exit 0, records intact), or
+when its share of config.actors.max_env_frames is spent. A replay server that
+goes away is waited for (--unavailable_timeout), then the actor plays on.
 """
 import logging
 
@@ -13,21 +15,31 @@ from pipeline import records
 from pipeline.actors.selfplay import SelfPlayActor
 from pipeline.errors import run_job
 from pipeline.jobs import _common
+from pipeline.replay.connection import Stopped
 
 ADDRESS, CONNECT_TIMEOUT = _common.define_reverb_client_flags()
 ACTOR_ID = flags.DEFINE_integer("actor_id", 0, "This actor's id (seeds, record shards).")
 CHILD = _common.define_child_flag()
+UNAVAILABLE_TIMEOUT = _common.define_unavailable_timeout_flag()
 
 
 def main(argv):
   del argv
   config, workdir = _common.start_worker(CHILD.value)
   stop = _common.StopFlag()
-  client = _common.connect(ADDRESS.value, CONNECT_TIMEOUT.value, config)
-  actor = SelfPlayActor(config, ACTOR_ID.value, client, records.run_records_dir(workdir))
+  try:
+    conn = _common.connect_replay(ADDRESS.value, CONNECT_TIMEOUT.value, config, stop,
+                                  UNAVAILABLE_TIMEOUT.value)
+    actor = SelfPlayActor(config, ACTOR_ID.value, conn, records.run_records_dir(workdir))
+  except Stopped:
+    return
   budget = config.actors.max_env_frames // config.actors.num_actors
   logging.info("actor %d starting at episode %d", ACTOR_ID.value, actor.episodes.next_index)
-  actor.run(stop, max_env_frames=budget)
+  try:
+    actor.run(stop, max_env_frames=budget)
+  except Stopped:
+    logging.info("actor %d stopped at episode %d", ACTOR_ID.value, actor.episodes.next_index)
+    actor.close()
 
 
 if __name__ == "__main__":

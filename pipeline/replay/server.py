@@ -7,7 +7,9 @@ newest complete one is loaded, so the replay contents survive a kill.
 import glob
 import os
 import shutil
+import uuid
 
+import numpy as np
 import reverb
 
 from pipeline.errors import PipelineError
@@ -27,10 +29,14 @@ def start_server(config, signature, workdir: str, port: int = 0) -> reverb.Serve
   checkpointer = reverb.checkpointers.DefaultCheckpointer(path=path)
   server_tables = tables.server_tables(config, signature)
   try:
-    return reverb.Server(tables=server_tables, port=port or None, checkpointer=checkpointer)
+    server = reverb.Server(tables=server_tables, port=port or None, checkpointer=checkpointer)
   except Exception as e:  # Reverb raises a plain RuntimeError/ValueError here.
     raise PipelineError(f"cannot start the Reverb server from checkpoints in {path}: "
                         f"{' '.join(str(e).split())[:300]}") from e
+  # This incarnation's id (replaces a restored one): clients tell a restart from a busy server.
+  server.localhost_client().insert([np.asarray(uuid.uuid4().int & (2**63 - 1), np.int64)],
+                                   priorities={tables.SERVER: 1.0})
+  return server
 
 
 def prune_checkpoints(workdir: str, keep: int = KEEP_CHECKPOINTS) -> None:

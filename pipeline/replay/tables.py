@@ -3,6 +3,9 @@
   replay             sequences from self-play (prioritised, or a queue)
   variables          the latest search parameters (max_size 1), so that actors
                      on other hosts get them through Reverb, no shared filesystem
+  server             this server's incarnation (a random id inserted at its
+                     start), so that a client tells a restarted server from a
+                     busy one (pipeline/replay/connection.py)
 With reanalyse on (config.reanalyse.enabled) also:
   reanalyse_source   the same sequences (shared data, no copy), uniform, FIFO:
                      what reanalyse workers draw from
@@ -19,6 +22,7 @@ VARIABLES = "variables"
 REANALYSE_SOURCE = "reanalyse_source"
 REANALYSED = "reanalysed"
 TARGET_VARIABLES = "target_variables"
+SERVER = "server"
 
 
 def replay_table(replay: ml_collections.ConfigDict, batch_size: int, signature) -> reverb.Table:
@@ -69,7 +73,8 @@ def reanalyse_tables(config: ml_collections.ConfigDict, signature) -> List[rever
 
 def server_tables(config: ml_collections.ConfigDict, signature) -> List[reverb.Table]:
   """Every table a run's Reverb server holds."""
-  out = [replay_table(config.replay, config.learner.batch_size, signature), variables_table()]
+  out = [replay_table(config.replay, config.learner.batch_size, signature), variables_table(),
+         variables_table(SERVER)]
   if config.reanalyse.enabled:
     out += reanalyse_tables(config, signature)
   return out

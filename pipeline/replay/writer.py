@@ -42,6 +42,7 @@ class SequenceWriter:
     self._since_insert = 0
     self._count = 0         # steps appended in this episode, padding included
     self._inserted_at = 0   # _count at the last insert
+    self._padded = False    # end_episode padded the episode, and waits for the server
     self.items_written = 0
 
   def _priority(self, window: List[Dict[str, np.ndarray]]) -> float:
@@ -74,14 +75,18 @@ class SequenceWriter:
       self._insert()
       self._inserted_at = self._count  # the episode's step count when inserted
 
-  def end_episode(self) -> None:
-    """Pads the episode until its last real step is at a position < period of an item.
+  def end_episode(self, timeout_ms=None) -> None:
+    """Pads the episode until its last real step is at a position < period of an item,
+    then waits (up to timeout_ms; None: forever) for the server to take its items.
 
     Padding steps go through the same schedule (an item every `period`
     steps); the item inserted at step count c starts at step c - length, so
     it holds the last real step T at a position < period once c > T + overlap.
+    A timeout (reverb.errors.DeadlineExceededError: a rate limiter holds the
+    items, or the server is gone) leaves the episode padded: calling again
+    only waits again.
     """
-    if self._count:
+    if self._count and not self._padded:
       last_real = self._count - 1
       overlap = self._length - self._period
       pad = spec_lib.zero_step(self._spec)
@@ -89,12 +94,18 @@ class SequenceWriter:
         self._append(pad)
         if self._inserted_at >= last_real + overlap + 1:
           break
-    self._writer.end_episode(clear_buffers=True)
+    self._padded = True
+    self._writer.end_episode(clear_buffers=True, timeout_ms=timeout_ms)
     self._steps, self._since_insert, self._count, self._inserted_at = [], 0, 0, 0
+    self._padded = False
 
-  def flush(self):
-    self._writer.flush()
+  def flush(self, timeout_ms=None):
+    self._writer.flush(timeout_ms=timeout_ms)
 
-  def close(self):
-    self._writer.flush()
-    self._writer.close()
+  def close(self, timeout_ms=None):
+    """Flushes (up to timeout_ms) and closes; after a timeout the items not
+    yet taken are dropped (a torn sequence is never half-written)."""
+    try:
+      self._writer.flush(timeout_ms=timeout_ms)
+    finally:
+      self._writer.close()
