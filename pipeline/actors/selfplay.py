@@ -171,7 +171,8 @@ class SelfPlayActor:
 
   def close(self, timeout_ms: int = 5000):
     """Closes the records (each finished game is already on disk) and the
-    writers, waiting up to timeout_ms each for the server to take their items."""
+    writers, waiting up to timeout_ms each for the server to take their items
+    (0: not at all, e.g. on a stop request)."""
     self.episodes.close()
     for w in self.writers:
       try:

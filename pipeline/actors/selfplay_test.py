@@ -5,6 +5,7 @@ import json
 
 import ale_py
 import numpy as np
+import pytest
 import reverb
 from ale_py import roms
 
@@ -124,3 +125,26 @@ def test_training_actor_records_whole_breakout_games(tmp_path):
   with open(glob.glob(str(study / "tables" / "table3*.csv"))[0], newline="") as f:
     rows = [r for r in csv.reader(f) if any(GAME in cell.lower() for cell in r)]
   assert len(rows) == 1 and f"{np.mean([r for r, _ in expected]):.1f}" in " ".join(rows[0])
+
+
+def test_a_stop_request_ends_the_wait_for_the_first_parameters(tmp_path):
+  import time  # pylint: disable=g-import-not-at-top
+  from configs import cartpole  # pylint: disable=g-import-not-at-top
+  from pipeline.replay.connection import Stopped  # pylint: disable=g-import-not-at-top
+  c = cartpole.get_config()
+  c.network.hidden_sizes, c.network.latent_size, c.network.head_hidden = (16,), 8, 8
+  c.actors.envs_per_actor = 1
+  config_schema.validate(c)
+  signature = spec_lib.sequence_signature(spec_lib.step_spec((4,), np.float32, 2),
+                                          c.replay.sequence_length)
+  server = reverb.Server(tables.server_tables(c, signature))
+  stop_at = time.monotonic() + 1.0
+  try:
+    conn = Connection(f"localhost:{server.port}", should_stop=lambda: time.monotonic() > stop_at)
+    actor = SelfPlayActor(c, 0, conn, str(tmp_path))
+    with pytest.raises(Stopped):
+      actor.poll_parameters(wait_seconds=600.0)  # nothing published: it waits
+    assert time.monotonic() - stop_at < 3.0
+    actor.close(timeout_ms=0)
+  finally:
+    server.stop()

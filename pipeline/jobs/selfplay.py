@@ -39,7 +39,7 @@ def main(argv):
     actor.run(stop, max_env_frames=budget)
   except Stopped:
     logging.info("actor %d stopped at episode %d", ACTOR_ID.value, actor.episodes.next_index)
-    actor.close()
+    actor.close(timeout_ms=0)  # the sequences not yet taken are dropped
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
     ./run.sh train --config=configs/NAME.py --workdir=DIR --replay_address=HOST:PORT
 
 Resumes from DIR/checkpoints; a finished run (DIR/train.done) is not redone.
+A replay server that goes away is waited for (--unavailable_timeout; the
+learner pauses, then goes on); SIGTERM checkpoints and exits 0 within seconds.
 """
 import logging
 import os
@@ -12,9 +14,13 @@ from absl import flags
 from pipeline.errors import run_job
 from pipeline.jobs import _common
 from pipeline.learner.learner import Learner
+from pipeline.replay.connection import Stopped
 from pipeline.replay.dataset import learner_dataset
 
 ADDRESS, CONNECT_TIMEOUT = _common.define_reverb_client_flags()
+UNAVAILABLE_TIMEOUT = _common.define_unavailable_timeout_flag()
+# A stop request waits at most this long for a batch (the rate limiter's time-out).
+SAMPLE_TIMEOUT_MS = 5000
 
 
 def log_metrics(metrics):
@@ -29,14 +35,18 @@ def main(argv):
   if os.path.exists(os.path.join(workdir, "train.done")):
     print(f"train: already finished ({workdir}/train.done)")
     return
-  client = _common.connect(ADDRESS.value, CONNECT_TIMEOUT.value, config)
+  stop = _common.StopFlag()
+  try:
+    conn = _common.connect_replay(ADDRESS.value, CONNECT_TIMEOUT.value, config, stop,
+                                  UNAVAILABLE_TIMEOUT.value)
+  except Stopped:
+    return
   obs_spec, num_actions = _common.env_specs(config)
-  learner = Learner(config, obs_spec.shape, num_actions, workdir, client,
+  learner = Learner(config, obs_spec.shape, num_actions, workdir, conn,
                     _common.learner_strategy(config))
   logging.info("learner %s at step %d", "resumed" if learner.restored else "started",
                int(learner.step.numpy()))
-  dataset = learner_dataset(ADDRESS.value, config)
-  stop = _common.StopFlag()
+  dataset = learner_dataset(ADDRESS.value, config, timeout_ms=SAMPLE_TIMEOUT_MS)
   learner.run(dataset, should_stop=lambda step: stop(), on_log=log_metrics)
 
 

@@ -12,6 +12,11 @@ network feeds the value bootstraps only with learner.value_bootstrap="target"
 (and reanalyse), otherwise it is kept but inert. Model, optimizer, EMAs and
 the step counter (which also seeds each step's random draws) are checkpointed
 together, and each checkpoint is followed by a Reverb checkpoint.
+
+Its Reverb calls go through a replay.connection.Connection when the server
+is on another host: a server that goes away is waited for (the loop pauses,
+then reopens its dataset and goes on from its own step counter); a stop
+request meanwhile checkpoints the learner and ends the run cleanly.
 """
 import concurrent.futures
 import json
@@ -19,7 +24,6 @@ import os
 import time
 from typing import Callable, Optional
 
-import reverb
 import tensorflow as tf
 
 from pipeline.learner import checkpointing
@@ -27,6 +31,7 @@ from pipeline.learner.train_step import TrainStep
 from pipeline.networks.muzero_net import make_network
 from pipeline.replay import server as server_lib
 from pipeline.replay import variables
+from pipeline.replay.connection import ServerUnavailable, Stopped, as_connection
 from pipeline.replay.tables import REPLAY, TARGET_VARIABLES
 from pipeline import progress
 
@@ -35,8 +40,12 @@ class Learner:
   """Owns the networks, optimizer, counters and checkpoints of one run."""
 
   def __init__(self, config, observation_shape, num_actions: int, workdir: str,
-               client: Optional[reverb.Client], strategy: Optional[tf.distribute.Strategy] = None):
-    self.config, self.workdir, self.client = config, workdir, client
+               client, strategy: Optional[tf.distribute.Strategy] = None):
+    """client: a replay.connection.Connection, a reverb.Client (a server in
+    this process) or None (no Reverb: learn_from batches given by hand)."""
+    self.config, self.workdir = config, workdir
+    self.conn = as_connection(client)
+    self.client = None if self.conn is None else self.conn.client
     self.strategy = strategy or tf.distribute.get_strategy()
     with self.strategy.scope():
       self._build(config, observation_shape, num_actions, workdir)
@@ -72,18 +81,21 @@ class Learner:
 
   # ---- parameters out -------------------------------------------------------
   def publish(self) -> None:
-    if self.client is not None:
+    if self.conn is not None:
       step = int(self.step.numpy())
-      variables.publish(self.client, step, self.search_network.get_weights())
+      weights = self.search_network.get_weights()
+      self.conn.call("publish the parameters", lambda c: variables.publish(c, step, weights))
       if self.config.reanalyse.enabled:
-        variables.publish(self.client, step, self.target_network.get_weights(), TARGET_VARIABLES)
+        target = self.target_network.get_weights()
+        self.conn.call("publish the target parameters",
+                       lambda c: variables.publish(c, step, target, TARGET_VARIABLES))
 
-  def save(self) -> None:
-    """Learner checkpoint, then a Reverb checkpoint of the replay."""
+  def save(self, replay: bool = True) -> None:
+    """Learner checkpoint, then (with `replay`) a Reverb checkpoint of the replay."""
     self._wait_for_priorities()
     self.manager.save(checkpoint_number=int(self.step.numpy()))
-    if self.client is not None:
-      self.client.checkpoint()
+    if self.conn is not None and replay:
+      self.conn.call("checkpoint the replay", lambda c: c.checkpoint())
       server_lib.prune_checkpoints(self.workdir)
 
   # ---- one step ---------------------------------------------------------------
@@ -93,8 +105,8 @@ class Learner:
       self._pending = None
 
   def _mutate_priorities(self, keys: tf.Tensor, priorities: tf.Tensor) -> None:
-    self.client.mutate_priorities(REPLAY, dict(zip(keys.numpy().tolist(),
-                                                   priorities.numpy().tolist())))
+    updates = dict(zip(keys.numpy().tolist(), priorities.numpy().tolist()))
+    self.conn.call("update priorities", lambda c: c.mutate_priorities(REPLAY, updates))
 
   def _update(self, sample) -> dict:
     """One compiled step from a ReplaySample ([B, L, ...] fields) or a pair (replay
@@ -103,7 +115,7 @@ class Learner:
     metrics, priorities = self.train_step(replay.data, replay.info.probability,
                                           replay.info.table_size,
                                           None if fresh is None else fresh.data)
-    if self.client is not None and self.config.replay.kind != "queue":
+    if self.conn is not None and self.config.replay.kind != "queue":
       self._wait_for_priorities()
       self._pending = self._priorities.submit(self._mutate_priorities, replay.info.key,
                                               priorities)
@@ -116,12 +128,42 @@ class Learner:
     return metrics
 
   # ---- the loop ---------------------------------------------------------------
+  def _next(self, iterator, dataset):
+    """(sample, iterator): the next batch; a rate-limiter time-out (no new
+    data) reopens the dataset, an outage waits for the server first."""
+    failures = 0
+    while True:
+      try:
+        return next(iterator), iterator
+      except (StopIteration, tf.errors.DeadlineExceededError):
+        if self.conn is not None and not self.conn.available():
+          self.conn.wait_until_available("sample")  # no data because no server
+        return None, iter(dataset)
+      except tf.errors.OpError as e:
+        failures += 1
+        if self.conn is None or failures > 3:
+          raise
+        if not self.conn.available():
+          self.conn.wait_until_available(f"sample ({type(e).__name__})")
+        iterator = iter(dataset)
+
   def run(self, dataset: tf.data.Dataset, should_stop: Callable[[int], bool] = lambda step: False,
           on_log: Callable[[dict], None] = lambda m: None, log_every_seconds: float = 10.0,
           after_step: Callable[[int], None] = lambda step: None):
     """Trains until config.learner.num_steps (or should_stop(step)), checkpointing
     as it goes; after_step(step) runs between steps (e.g. an evaluation). The
-    dataset prefetches the next batch while a step runs."""
+    dataset prefetches the next batch while a step runs. A stop request while
+    the replay server is away (connection.Stopped) saves the learner's
+    checkpoint (not the replay's) and returns."""
+    try:
+      self._run(dataset, should_stop, on_log, log_every_seconds, after_step)
+    except (Stopped, ServerUnavailable) as e:
+      self._pending = None  # a priority update to a gone server: dropped
+      self.save(replay=False)
+      if isinstance(e, ServerUnavailable):
+        raise
+
+  def _run(self, dataset, should_stop, on_log, log_every_seconds, after_step):
     lc = self.config.learner
     self.publish()
     iterator = iter(dataset)
@@ -129,12 +171,9 @@ class Learner:
     step = int(self.step.numpy())
     rate = progress.Rate(step)
     while step < lc.num_steps and not should_stop(step):
-      try:
-        sample = next(iterator)
-      except (StopIteration, tf.errors.DeadlineExceededError):
-        # The rate limiter timed out (no new data): the dataset ends; reopen it.
+      sample, iterator = self._next(iterator, dataset)
+      if sample is None:  # no new data within the rate limiter's time-out
         on_log({"waiting_for_data": 1.0})
-        iterator = iter(dataset)
         continue
       metrics = self._update(sample)
       step += 1

@@ -5,7 +5,7 @@ checkpoint) or an optional one; on a dead server they block inside gRPC,
 where no Python signal handler runs. Every call of a `Connection` therefore
 runs with a deadline: `call(what, fn)` runs fn(client) in a daemon thread and
 meanwhile checks, once a second, for a stop request and, every
-`probe_seconds`, whether the server still answers (a call held by a rate
+`probe_seconds` (2), whether the server still answers (a call held by a rate
 limiter on a live server keeps waiting: that is back-pressure, not a fault).
 
 When the server stops answering: one log line ("replay server at HOST:PORT
@@ -45,16 +45,32 @@ _TRANSIENT = ("unavailable", "connection", "socket", "connect", "deadline", "res
 
 def transient(error: BaseException) -> bool:
   """An error a server restart explains (a broken stream, a refused
-  connection, a deadline), rather than a bad call."""
-  return isinstance(error, reverb.errors.DeadlineExceededError) or any(
+  connection, a deadline: Reverb raises RuntimeError for what gRPC reports),
+  rather than a bad call (ValueError, KeyError, TypeError, ...)."""
+  return isinstance(error, (reverb.errors.DeadlineExceededError, RuntimeError)) or any(
       word in str(error).lower() for word in _TRANSIENT)
+
+
+def _start(fn, client):
+  """Runs fn(client) in a daemon thread; (result list, error list, done event),
+  its own for each call (an abandoned call that returns late touches only its own)."""
+  result, error, done = [], [], threading.Event()
+
+  def run():
+    try:
+      result.append(fn(client))
+    except Exception as e:  # pylint: disable=broad-except  (re-raised or retried by call)
+      error.append(e)
+    done.set()
+  threading.Thread(target=run, daemon=True).start()
+  return result, error, done
 
 
 class Connection:
   """Reverb client of one address; see the module docstring."""
 
   def __init__(self, address: str, unavailable_timeout: float = DEFAULT_UNAVAILABLE_TIMEOUT,
-               should_stop: Callable[[], bool] = lambda: False, probe_seconds: int = 5,
+               should_stop: Callable[[], bool] = lambda: False, probe_seconds: int = 2,
                log: Callable[[str], None] = logging.warning):
     self.address, self.unavailable_timeout = address, float(unavailable_timeout)
     self.should_stop, self.probe_seconds, self.log = should_stop, int(probe_seconds), log
@@ -115,16 +131,7 @@ class Connection:
     while True:
       if self.should_stop():
         raise Stopped()
-      result, error, done = [], [], threading.Event()
-      client = self.client
-
-      def run():
-        try:
-          result.append(fn(client))
-        except Exception as e:  # pylint: disable=broad-except  (re-raised or retried below)
-          error.append(e)
-        done.set()
-      threading.Thread(target=run, daemon=True).start()
+      result, error, done = _start(fn, self.client)
       last_probe = time.monotonic()
       lost = False
       while not done.wait(1.0):
@@ -147,3 +154,29 @@ class Connection:
         self._sleep(0.5 * reconnects)
       else:
         raise error[0]
+
+
+class Direct:
+  """A plain client behind Connection's interface, for a server in this
+  process (the one-machine pipeline stage): no deadline, no outage."""
+
+  def __init__(self, client: reverb.Client):
+    self.client, self.outages = client, 0
+    self.should_stop = lambda: False
+
+  def call(self, what: str, fn: Callable[[reverb.Client], object]):
+    del what
+    return fn(self.client)
+
+  def available(self) -> bool:
+    return True
+
+  def wait_until_available(self, what: str) -> None:
+    del what
+
+
+def as_connection(client) -> Optional[object]:
+  """A Connection (or Direct) for `client`: a Connection, a reverb.Client or None."""
+  if client is None or isinstance(client, (Connection, Direct)):
+    return client
+  return Direct(client)

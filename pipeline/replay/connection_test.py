@@ -38,4 +38,5 @@ def test_errors_of_the_call_itself_are_raised():
   with pytest.raises(ValueError, match="bad key"):
     conn.call("x", lambda client: (_ for _ in ()).throw(ValueError("bad key")))
   assert connection.transient(RuntimeError("Connection reset by peer"))
+  assert connection.transient(RuntimeError("Error when confirming that all items written"))
   assert not connection.transient(ValueError("bad key"))

@@ -103,9 +103,10 @@ class SequenceWriter:
     self._writer.flush(timeout_ms=timeout_ms)
 
   def close(self, timeout_ms=None):
-    """Flushes (up to timeout_ms) and closes; after a timeout the items not
+    """Flushes (up to timeout_ms; 0: not at all) and closes; the items not
     yet taken are dropped (a torn sequence is never half-written)."""
     try:
-      self._writer.flush(timeout_ms=timeout_ms)
+      if timeout_ms != 0:
+        self._writer.flush(timeout_ms=timeout_ms)
     finally:
       self._writer.close()
