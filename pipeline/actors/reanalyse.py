@@ -27,6 +27,7 @@ from pipeline.actors import acting
 from pipeline.actors.model_fns import ModelFns, search_config
 from pipeline.networks.muzero_net import make_network
 from pipeline.replay import variables
+from pipeline.replay.connection import as_connection
 from pipeline.replay.dataset import sequence_dataset
 from pipeline.replay.spec import STEP_FIELDS
 from pipeline.replay.tables import REANALYSE_SOURCE, REANALYSED, TARGET_VARIABLES
@@ -61,9 +62,11 @@ def reanalyse_sequences(seq: Dict[str, np.ndarray], search: SearchFn) -> Dict[st
 class ReanalyseWorker:
   """One worker: sample, re-search with target parameters, insert; repeat."""
 
-  def __init__(self, config, worker_id: int, client: reverb.Client, address: str, workdir: str,
+  def __init__(self, config, worker_id: int, client, address: str, workdir: str,
                observation_shape, num_actions: int, sample_timeout_ms: int = 5_000):
-    self.config, self.worker_id, self.client = config, worker_id, client
+    """client: a replay.connection.Connection (rides out server restarts) or a reverb.Client."""
+    self.config, self.worker_id = config, worker_id
+    self.conn = as_connection(client)
     ra = config.reanalyse
     self.network = make_network(config, observation_shape, num_actions)
     self.fns = ModelFns(self.network, config.search.implementation)
@@ -71,27 +74,41 @@ class ReanalyseWorker:
     self.dataset = sequence_dataset(address, ra.batch_size, sample_timeout_ms,
                                     table=REANALYSE_SOURCE)
     self.length = config.replay.sequence_length
-    self.writer = client.trajectory_writer(num_keep_alive_refs=self.length)
-    for column in STEP_FIELDS:
-      self.writer.configure((column,), num_keep_alive_refs=self.length,
-                            max_chunk_length=self.length)  # one chunk per item
+    self._open_writer()
     self.rng = np.random.default_rng([config.seed, 7919, worker_id])
     self.version = -1
     self.sequences = 0
     self.summary = tf.summary.create_file_writer(
         os.path.join(workdir, "tensorboard", f"reanalyse_{worker_id}"))
 
+  def _open_writer(self) -> None:
+    self.writer = self.conn.client.trajectory_writer(num_keep_alive_refs=self.length)
+    for column in STEP_FIELDS:
+      self.writer.configure((column,), num_keep_alive_refs=self.length,
+                            max_chunk_length=self.length)  # one chunk per item
+    self.server_id, self._outages = self.conn.incarnation(), self.conn.outages
+
+  def _server_restarted(self) -> bool:
+    """After an outage or a restart: a new writer (the items in flight are dropped)."""
+    if self.conn.outages == self._outages and self.conn.incarnation() == self.server_id:
+      return False
+    logging.warning("reanalyse %d: replay server restarted; reopening its writer",
+                    self.worker_id)
+    self._open_writer()
+    return True
+
   def poll_parameters(self, wait_seconds: float = 0.0) -> bool:
     """Loads newer target parameters if any; False if none were ever published."""
     deadline = time.time() + wait_seconds
     while True:
-      got = variables.latest(self.client, table=TARGET_VARIABLES)
+      got = self.conn.call("read the target parameters",
+                           lambda c: variables.latest(c, table=TARGET_VARIABLES))
       if got is not None and got[0] > self.version:
         self.version = got[0]
         variables.load_into(self.network, got[1])
       if got is not None or time.time() >= deadline:
         return got is not None
-      time.sleep(0.5)
+      self.conn.sleep(0.5)
 
   def _search(self, observations: np.ndarray):
     d = acting.decide(self.fns, observations, self.search_config, self.rng, add_noise=False,
@@ -112,6 +129,8 @@ class ReanalyseWorker:
       except reverb.errors.DeadlineExceededError:
         if should_stop():
           return False
+      if self._server_restarted():  # waits for a gone server first
+        return True  # these sequences were torn by the outage: dropped
 
   def run(self, should_stop: Callable[[], bool], log_every_seconds: float = 30.0) -> None:
     """Reanalyses until should_stop()."""
@@ -123,8 +142,12 @@ class ReanalyseWorker:
     while not should_stop():
       try:
         sample = next(iterator)
-      except (StopIteration, tf.errors.DeadlineExceededError):
-        iterator = iter(self.dataset)  # nothing stored yet: the sample timed out
+      except (StopIteration, tf.errors.DeadlineExceededError, tf.errors.OpError) as e:
+        # Nothing stored yet (the sample timed out), or the server went away.
+        if not isinstance(e, (StopIteration, tf.errors.DeadlineExceededError)) or \
+            not self.conn.available():
+          self.conn.wait_until_available("sample sequences to reanalyse")
+        iterator = iter(self.dataset)
         continue
       self.poll_parameters()
       seq = {k: v.numpy() for k, v in sample.data.items()}
@@ -146,9 +169,10 @@ class ReanalyseWorker:
         last_log, changes = time.time(), []
     self.close()
 
-  def close(self) -> None:
+  def close(self, timeout_ms: int = 1_000) -> None:
     try:
-      self.writer.flush(timeout_ms=1_000)
-    except reverb.errors.DeadlineExceededError:
+      if timeout_ms:
+        self.writer.flush(timeout_ms=timeout_ms)
+    except (reverb.errors.DeadlineExceededError, RuntimeError):
       pass  # the server may be gone or the learner done: the items are fresh, not state
     self.writer.close()

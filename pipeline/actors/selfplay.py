@@ -109,7 +109,7 @@ class SelfPlayActor:
         return
       if got is not None or time.time() >= deadline:
         return
-      self.conn._sleep(0.5)  # pylint: disable=protected-access
+      self.conn.sleep(0.5)
 
   def _step_record(self, obs, action, reward, discount, policy, behaviour, value, last):
     return {"observation": np.asarray(obs, self.spec["observation"].dtype.as_numpy_dtype),

@@ -14,11 +14,13 @@ from absl import flags
 from pipeline.actors.reanalyse import ReanalyseWorker
 from pipeline.errors import PipelineError, run_job
 from pipeline.jobs import _common
+from pipeline.replay.connection import Stopped
 from pipeline.replay.tables import REANALYSED
 
 ADDRESS, CONNECT_TIMEOUT = _common.define_reverb_client_flags()
 WORKER_ID = flags.DEFINE_integer("worker_id", 0, "This worker's id (seeds, summaries).")
 CHILD = _common.define_child_flag()
+UNAVAILABLE_TIMEOUT = _common.define_unavailable_timeout_flag()
 
 
 def main(argv):
@@ -28,15 +30,22 @@ def main(argv):
     raise PipelineError("config.reanalyse.enabled is False: there is nothing to reanalyse "
                         "(set --config.reanalyse.enabled=True on every stage)")
   stop = _common.StopFlag()
-  client = _common.connect(ADDRESS.value, CONNECT_TIMEOUT.value, config)
-  if REANALYSED not in client.server_info():
+  try:
+    conn = _common.connect_replay(ADDRESS.value, CONNECT_TIMEOUT.value, config, stop,
+                                  UNAVAILABLE_TIMEOUT.value)
+  except Stopped:
+    return
+  if REANALYSED not in conn.call("read the server's tables", lambda c: c.server_info()):
     raise PipelineError(f"the Reverb server at {ADDRESS.value} has no '{REANALYSED}' table; "
                         "start it with config.reanalyse.enabled=True")
   obs_spec, num_actions = _common.env_specs(config)
-  worker = ReanalyseWorker(config, WORKER_ID.value, client, ADDRESS.value, workdir,
+  worker = ReanalyseWorker(config, WORKER_ID.value, conn, ADDRESS.value, workdir,
                            obs_spec.shape, num_actions)
   logging.info("reanalyse worker %d starting", WORKER_ID.value)
-  worker.run(stop)
+  try:
+    worker.run(stop)
+  except Stopped:
+    worker.close(timeout_ms=0)
 
 
 if __name__ == "__main__":

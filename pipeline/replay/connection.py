@@ -97,7 +97,8 @@ class Connection:
     except KeyError:  # a server without the table (not started by this project)
       return None
 
-  def _sleep(self, seconds: float) -> None:
+  def sleep(self, seconds: float) -> None:
+    """time.sleep that a stop request ends (Stopped)."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
       if self.should_stop():
@@ -122,7 +123,7 @@ class Connection:
       if self.available():
         self.log(f"replay server at {self.address} back after {time.monotonic() - since:.0f} s")
         return
-      self._sleep(backoff)
+      self.sleep(backoff)
       backoff = min(2 * backoff, 16.0)
 
   def call(self, what: str, fn: Callable[[reverb.Client], object]):
@@ -151,7 +152,7 @@ class Connection:
       elif reconnects < 3:  # a stream broken by a restart: reconnect, try again
         reconnects += 1
         self.client = reverb.Client(self.address)
-        self._sleep(0.5 * reconnects)
+        self.sleep(0.5 * reconnects)
       else:
         raise error[0]
 
@@ -173,6 +174,12 @@ class Direct:
 
   def wait_until_available(self, what: str) -> None:
     del what
+
+  def incarnation(self) -> Optional[int]:
+    return None
+
+  def sleep(self, seconds: float) -> None:
+    time.sleep(seconds)
 
 
 def as_connection(client) -> Optional[object]:
