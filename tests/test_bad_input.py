@@ -97,3 +97,16 @@ def test_a_client_whose_sequences_differ_from_the_server_s_is_one_line(tmp_path,
     server.stop()
   _assert_one_error(r, "holds other sequences than this run's config makes",
                     "field 'action' is [40] int32 there and [20] int32 here")
+
+
+def test_a_port_in_use_is_one_line(tmp_path):
+  import socket  # pylint: disable=g-import-not-at-top
+  from pipeline import config_schema
+  from pipeline.errors import PipelineError
+  from pipeline.replay import server as server_lib
+  with socket.socket(socket.AF_INET6) as taken:
+    taken.bind(("", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    with pytest.raises(PipelineError, match=f"port {port} is already in use"):
+      server_lib.start_server(config_schema.base_config(), None, str(tmp_path), port)

@@ -7,6 +7,7 @@ newest complete one is loaded, so the replay contents survive a kill.
 import glob
 import os
 import shutil
+import socket
 import uuid
 
 import numpy as np
@@ -22,8 +23,19 @@ def checkpoint_dir(workdir: str) -> str:
   return os.path.join(workdir, "reverb")
 
 
+def _check_port_free(port: int) -> None:
+  with socket.socket(socket.AF_INET6 if socket.has_ipv6 else socket.AF_INET) as s:
+    try:
+      s.bind(("", port))
+    except OSError as e:
+      raise PipelineError(f"port {port} is already in use ({e.strerror}; another replay "
+                          f"server?); stop it or pick another --port") from e
+
+
 def start_server(config, signature, workdir: str, port: int = 0) -> reverb.Server:
   """Starts the server on `port` (0: a free one), restoring the latest checkpoint."""
+  if port:
+    _check_port_free(port)
   path = checkpoint_dir(workdir)
   os.makedirs(path, exist_ok=True)
   checkpointer = reverb.checkpointers.DefaultCheckpointer(path=path)
