@@ -92,6 +92,10 @@ def base_config() -> ml_collections.ConfigDict:
   c.learner.learning_rate = 1e-3
   c.learner.final_learning_rate = 0.0
   c.learner.num_steps = 3_000
+  # Train only this many steps (0: num_steps); the schedules (learning rate,
+  # acting temperature, milestones) still run over num_steps, as if the run
+  # were stopped early: a study's budget cut without changing its recipe.
+  c.learner.stop_at_step = 0
   c.learner.value_loss_weight = 0.25
   c.learner.reward_loss_weight = 1.0
   c.learner.policy_loss_weight = 1.0
@@ -191,7 +195,7 @@ _POSITIVE = (
     "env.action_repeat", "env.frame_stack", "network.channels",
     "search.gumbel_max_considered", "search.gumbel_value_scale", "search.gumbel_maxvisit_init",
 )
-_NON_NEGATIVE = ("search.gumbel_scale", "learner.max_grad_norm", "learner.milestone_checkpoints", "past_policies.start_step", "past_policies.sequences_per_step", "env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
+_NON_NEGATIVE = ("learner.stop_at_step", "search.gumbel_scale", "learner.max_grad_norm", "learner.milestone_checkpoints", "past_policies.start_step", "past_policies.sequences_per_step", "env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
                  "network.num_blocks")
 _UNIT = ("discount", "learner.td_lambda", "learner.target_update_rate",
          "learner.search_update_rate", "search.dirichlet_fraction",
@@ -248,12 +252,20 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     for key in ("num_simulations", "source_max_size", "min_size_to_sample"):
       if not ra[key] >= 0:
         raise PipelineError(f"config.reanalyse.{key}={ra[key]!r}; must be >= 0")
+  if config.learner.stop_at_step > config.learner.num_steps:
+    raise PipelineError(f"config.learner.stop_at_step={config.learner.stop_at_step!r}; must be "
+                        f"<= learner.num_steps={config.learner.num_steps} (the schedules' horizon)")
   r, k = config.replay, config.learner.unroll_steps
   if not k <= r.sequence_overlap < r.sequence_length:
     raise PipelineError(
         f"config.replay.sequence_overlap={r.sequence_overlap!r}; must be in "
         f"[unroll_steps={k}, sequence_length={r.sequence_length}) so every step can start an unroll")
   return config
+
+
+def training_steps(config) -> int:
+  """The learner steps a run trains: learner.stop_at_step, else learner.num_steps."""
+  return int(config.learner.stop_at_step or config.learner.num_steps)
 
 
 def unroll_start_rule(config) -> str:

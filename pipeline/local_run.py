@@ -19,7 +19,7 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-from pipeline import progress, records
+from pipeline import config_schema, progress, records
 from pipeline.actors.evaluate import evaluate
 from pipeline.errors import PipelineError
 
@@ -105,7 +105,7 @@ class ProgressLog:
       return
     frames = self._read()
     step, rate = metrics["learner_step"], metrics["learner_steps_per_second"]
-    total = self.config.learner.num_steps
+    total = config_schema.training_steps(self.config)
     frame_rate = self.frame_rate.update(frames)
     with self.summary.as_default(step=step):
       tf.summary.scalar("env_frames", frames)

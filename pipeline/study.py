@@ -116,7 +116,9 @@ def checkpoint_step(path: str) -> int:
 
 
 def planned_steps(spec: RunSpec) -> int:
-  return int(spec.overrides.get("learner.num_steps", 0)) or 1
+  """The learner steps a run trains, from its overrides (stop_at_step, else num_steps)."""
+  return int(spec.overrides.get("learner.stop_at_step", 0) or
+             spec.overrides.get("learner.num_steps", 0)) or 1
 
 
 class StudyClock:

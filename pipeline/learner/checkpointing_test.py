@@ -52,3 +52,28 @@ def test_a_run_keeps_its_milestones_beside_the_rotating_checkpoints(tmp_path):
   # A milestone restores like any checkpoint.
   network = run_files.load_network(c, (4,), 2, dict(run_files.list_checkpoints(str(tmp_path)))[2])
   assert len(network.get_weights()) == len(learner.search_network.get_weights())
+
+
+def test_stop_at_step_cuts_training_but_keeps_the_schedule(tmp_path):
+  import json  # pylint: disable=g-import-not-at-top
+  c = config_schema.base_config()
+  c.network.hidden_sizes, c.network.latent_size, c.network.head_hidden = (8,), 6, 6
+  c.learner.batch_size, c.learner.num_steps, c.learner.stop_at_step = 4, 20, 5
+  c.learner.learning_rate, c.learner.final_learning_rate = 1e-3, 0.0
+  config_schema.validate(c)
+  assert config_schema.training_steps(c) == 5
+  learner = Learner(c, (4,), 2, str(tmp_path), client=None)
+  rng = np.random.default_rng(0)
+  learner.run([_sample(c, rng) for _ in range(8)])
+  assert int(learner.step.numpy()) == 5
+  with open(tmp_path / "train.done") as f:
+    assert json.load(f) == {"learner_steps": 5}
+  # The learning rate decays over 20 steps, not 5: after 4-5 updates it is 1e-3 * (1 - 4 / 20)
+  # or * (1 - 5 / 20); with a horizon of 5 it would be 2e-4 or 0.
+  lr = float(learner.optimizer.learning_rate.numpy())
+  assert min(abs(lr - 8e-4), abs(lr - 7.5e-4)) < 1e-7, lr
+  c.learner.stop_at_step = 21
+  import pytest  # pylint: disable=g-import-not-at-top
+  from pipeline.errors import PipelineError  # pylint: disable=g-import-not-at-top
+  with pytest.raises(PipelineError, match="stop_at_step=21"):
+    config_schema.validate(c)

@@ -33,6 +33,7 @@ from pipeline.replay import server as server_lib
 from pipeline.replay import variables
 from pipeline.replay.connection import ServerUnavailable, Stopped, as_connection
 from pipeline.replay.tables import REPLAY, TARGET_VARIABLES
+from pipeline import config_schema
 from pipeline import progress
 
 
@@ -150,7 +151,7 @@ class Learner:
   def run(self, dataset: tf.data.Dataset, should_stop: Callable[[int], bool] = lambda step: False,
           on_log: Callable[[dict], None] = lambda m: None, log_every_seconds: float = 10.0,
           after_step: Callable[[int], None] = lambda step: None):
-    """Trains until config.learner.num_steps (or should_stop(step)), checkpointing
+    """Trains until config_schema.training_steps (or should_stop(step)), checkpointing
     as it goes; after_step(step) runs between steps (e.g. an evaluation). The
     dataset prefetches the next batch while a step runs. A stop request while
     the replay server is away (connection.Stopped) saves the learner's
@@ -165,12 +166,13 @@ class Learner:
 
   def _run(self, dataset, should_stop, on_log, log_every_seconds, after_step):
     lc = self.config.learner
+    last_step = config_schema.training_steps(self.config)
     self.publish()
     iterator = iter(dataset)
     last_save = last_log = time.time()
     step = int(self.step.numpy())
     rate = progress.Rate(step)
-    while step < lc.num_steps and not should_stop(step):
+    while step < last_step and not should_stop(step):
       sample, iterator = self._next(iterator, dataset)
       if sample is None:  # no new data within the rate limiter's time-out
         on_log({"waiting_for_data": 1.0})
@@ -198,6 +200,6 @@ class Learner:
         last_save = now
     self.publish()
     self.save()
-    if int(self.step.numpy()) >= lc.num_steps:
+    if int(self.step.numpy()) >= last_step:
       with open(os.path.join(self.workdir, "train.done"), "w") as f:
         json.dump({"learner_steps": int(self.step.numpy())}, f)
