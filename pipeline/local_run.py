@@ -123,21 +123,37 @@ class PeriodicEvaluation:
   """After a learner step (Learner.run's after_step): every
   config.evaluate.every_steps steps, evaluates the search parameters and
   appends (step, wall seconds, frames, mean return) to DIR/eval/curve.csv;
-  `reached` says when config.evaluate.target_return was reached."""
+  `reached` says when config.evaluate.target_return was reached. A stop
+  request (should_stop) ends an evaluation at once and writes no row; a run
+  resumed at a multiple of every_steps whose row is missing evaluates it
+  first (call it with the start step before training)."""
 
-  def __init__(self, config, workdir, search_network, start_step: int, records_dir, clock):
+  def __init__(self, config, workdir, search_network, start_step: int, records_dir, clock,
+               should_stop=lambda: False):
     self.config, self.network, self.records_dir, self.clock = config, search_network, records_dir, clock
     self.path = os.path.join(workdir, "eval", "curve.csv")
-    self.every = config.evaluate.every_steps
+    self.every, self.should_stop = config.evaluate.every_steps, should_stop
     self.next_step = (start_step // self.every + 1) * self.every if self.every else 0
+    if self.every and start_step and start_step % self.every == 0 and \
+        start_step not in self._steps_done():
+      self.next_step = start_step  # stopped during this step's evaluation: redo it
     self.reached = False
+
+  def _steps_done(self):
+    if not os.path.exists(self.path):
+      return set()
+    with open(self.path, newline="") as f:
+      return {int(row["learner_step"]) for row in csv.DictReader(f) if row.get("learner_step")}
 
   def __call__(self, step: int) -> None:
     if not self.every or step < self.next_step:
       return
     self.next_step = (step // self.every + 1) * self.every
-    episodes = evaluate(self.config, self.network, self.records_dir, step,
-                        self.config.evaluate.num_episodes, evaluator_id=1)
+    n = self.config.evaluate.num_episodes
+    episodes = evaluate(self.config, self.network, self.records_dir, step, n, evaluator_id=1,
+                        should_stop=self.should_stop)
+    if len(episodes) < n:  # stopped: no row (a resume redoes this step's evaluation)
+      return
     mean = float(np.mean([e["return"] for e in episodes]))
     os.makedirs(os.path.dirname(self.path), exist_ok=True)
     new = not os.path.exists(self.path)

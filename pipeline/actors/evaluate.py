@@ -1,7 +1,7 @@
 """Evaluation: play N episodes greedily (no root noise) with given parameters."""
 import csv
 import os
-from typing import Dict, List
+from typing import Callable, Dict, List
 
 import numpy as np
 
@@ -12,11 +12,13 @@ from pipeline.envs import registry
 
 
 def evaluate(config, network, records_dir: str, param_version: int, num_episodes: int,
-             evaluator_id: int = 0) -> List[Dict]:
+             evaluator_id: int = 0, should_stop: Callable[[], bool] = lambda: False) -> List[Dict]:
   """Plays num_episodes on config.evaluate.num_envs envs in lock-step.
 
   Temperature 0 (most visited action), no Dirichlet noise, full games
-  (training=False). Appends "eval" records and returns them.
+  (training=False). Appends "eval" records and returns them. should_stop()
+  is checked every step: a stop request ends the evaluation at once (fewer
+  than num_episodes records returned; the games in progress are dropped).
   """
   ec = config.evaluate
   writer = records.EpisodeWriter(records_dir, "eval", evaluator_id)
@@ -31,7 +33,7 @@ def evaluate(config, network, records_dir: str, param_version: int, num_episodes
   returns, lengths = np.zeros(n_envs), np.zeros(n_envs, np.int64)
   started, done = n_envs, []
   active = np.ones(n_envs, bool)
-  while active.any():
+  while active.any() and not should_stop():
     obs = np.stack([ts.observation for ts in timesteps])
     d = acting.decide(fns, obs, scfg, rng, add_noise=False, temperature=0.0)
     for i in np.flatnonzero(active):

@@ -73,7 +73,9 @@ def main(argv):
     children = Children(config, workdir, child_args(workdir, address))
     log = ProgressLog(config, records_dir, workdir)
     periodic = PeriodicEvaluation(config, workdir, learner.search_network, int(learner.step.numpy()),
-                                  records_dir, lambda: previous_seconds + time.time() - started)
+                                  records_dir, lambda: previous_seconds + time.time() - started,
+                                  should_stop=stop)
+    periodic(int(learner.step.numpy()))  # a resumed run's missing evaluation, if any
     last_clock = [0.0]
 
     def should_stop(step):
@@ -97,8 +99,12 @@ def main(argv):
                          {"learner_steps": int(learner.step.numpy()), "target_reached": True})
     server.stop()
   network, step = restore_search_network(config, obs_spec.shape, num_actions, workdir)
-  summary = run_evaluation(config, workdir, network, step)
+  summary = run_evaluation(config, workdir, network, step, stop)
   keep_clock()
+  if summary is None:
+    print("[pipeline] stopped during the final evaluation; run the same command to resume",
+          flush=True)
+    return
   result = {
       "env_frames": total_env_frames(records_dir),
       "learner_steps": step,
