@@ -24,7 +24,11 @@ def checkpoint_dir(workdir: str) -> str:
 
 
 def _check_port_free(port: int) -> None:
+  """PipelineError if a process listens on `port`. SO_REUSEADDR as gRPC's own
+  bind: connections of a killed server left in TIME_WAIT do not count, so the
+  same command restarts a server on its port at once."""
   with socket.socket(socket.AF_INET6 if socket.has_ipv6 else socket.AF_INET) as s:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
       s.bind(("", port))
     except OSError as e:
