@@ -3,7 +3,8 @@ policies on CartPole and the five MinAtar games, 3 seeds each, in the replay
 setting; plus the paper's own on-policy setting (a queue: every sequence is
 trained on once) on CartPole and MinAtar Breakout.
 
-    ./run.sh study --config=configs/study_minatar.py --workdir=/work/study_minatar
+    ./run.sh study --config=configs/study_minatar.py --workdir=/work/study_minatar \
+        --archive=docs/study_minatar
 
 48 runs, 2 at a time, sized for about 3 hours on 2 cores (BENCHMARKS.md has
 the measured wall-clock). Stop it at any time; the same command resumes it:
