@@ -44,8 +44,7 @@ def _mctx_gumbel(params, states, invalid, num_simulations, max_considered, key):
 
 
 @pytest.mark.parametrize("seed,num_actions,num_sims,max_considered", [
-    (0, 4, 16, 4), (1, 4, 16, 16), (2, 6, 20, 4), (3, 6, 32, 6), (4, 3, 10, 2),
-    (5, 8, 24, 8), (6, 5, 7, 16), (7, 6, 40, 3)])
+    (0, 4, 16, 4), (1, 4, 16, 16), (3, 6, 32, 6), (6, 5, 7, 16), (7, 6, 40, 3)])
 def test_gumbel_muzero_matches_mctx(seed, num_actions, num_sims, max_considered):
   rng = np.random.default_rng(seed)
   bsz = 8
