@@ -32,13 +32,20 @@ def _parse_flags(argv):
     fail(f"bad config override: {' '.join(str(e).split())}")
 
 
+class Stopped(Exception):
+  """A stop request (SIGTERM / SIGINT) arrived while a job waited (e.g. on the
+  replay server, pipeline/replay/connection.py): the job ends cleanly, exit 0."""
+
+
 def run_job(main) -> None:
-  """absl.app.run(main) with one-line errors for user mistakes."""
+  """absl.app.run(main) with one-line errors for user mistakes; Stopped ends it with 0."""
 
   def wrapped(argv):
     try:
       return main(argv)
     except PipelineError as e:
       fail(str(e))
+    except Stopped:
+      return None
 
   app.run(wrapped, flags_parser=_parse_flags)

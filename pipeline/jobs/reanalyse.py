@@ -30,11 +30,8 @@ def main(argv):
     raise PipelineError("config.reanalyse.enabled is False: there is nothing to reanalyse "
                         "(set --config.reanalyse.enabled=True on every stage)")
   stop = _common.StopFlag()
-  try:
-    conn = _common.connect_replay(ADDRESS.value, CONNECT_TIMEOUT.value, config, stop,
-                                  UNAVAILABLE_TIMEOUT.value)
-  except Stopped:
-    return
+  conn = _common.connect_replay(ADDRESS.value, CONNECT_TIMEOUT.value, config, stop,
+                                UNAVAILABLE_TIMEOUT.value)  # a stop meanwhile: exit 0
   if REANALYSED not in conn.call("read the server's tables", lambda c: c.server_info()):
     raise PipelineError(f"the Reverb server at {ADDRESS.value} has no '{REANALYSED}' table; "
                         "start it with config.reanalyse.enabled=True")

@@ -27,12 +27,9 @@ def main(argv):
   del argv
   config, workdir = _common.start_worker(CHILD.value)
   stop = _common.StopFlag()
-  try:
-    conn = _common.connect_replay(ADDRESS.value, CONNECT_TIMEOUT.value, config, stop,
-                                  UNAVAILABLE_TIMEOUT.value)
-    actor = SelfPlayActor(config, ACTOR_ID.value, conn, records.run_records_dir(workdir))
-  except Stopped:
-    return
+  conn = _common.connect_replay(ADDRESS.value, CONNECT_TIMEOUT.value, config, stop,
+                                UNAVAILABLE_TIMEOUT.value)  # a stop meanwhile: exit 0
+  actor = SelfPlayActor(config, ACTOR_ID.value, conn, records.run_records_dir(workdir))
   budget = config.actors.max_env_frames // config.actors.num_actors
   logging.info("actor %d starting at episode %d", ACTOR_ID.value, actor.episodes.next_index)
   try:

@@ -14,7 +14,6 @@ from absl import flags
 from pipeline.errors import run_job
 from pipeline.jobs import _common
 from pipeline.learner.learner import Learner
-from pipeline.replay.connection import Stopped
 from pipeline.replay.dataset import learner_dataset
 
 ADDRESS, CONNECT_TIMEOUT = _common.define_reverb_client_flags()
@@ -36,11 +35,8 @@ def main(argv):
     print(f"train: already finished ({workdir}/train.done)")
     return
   stop = _common.StopFlag()
-  try:
-    conn = _common.connect_replay(ADDRESS.value, CONNECT_TIMEOUT.value, config, stop,
-                                  UNAVAILABLE_TIMEOUT.value)
-  except Stopped:
-    return
+  conn = _common.connect_replay(ADDRESS.value, CONNECT_TIMEOUT.value, config, stop,
+                                UNAVAILABLE_TIMEOUT.value)  # a stop meanwhile: exit 0
   obs_spec, num_actions = _common.env_specs(config)
   learner = Learner(config, obs_spec.shape, num_actions, workdir, conn,
                     _common.learner_strategy(config))

@@ -25,7 +25,7 @@ from typing import Callable, Optional
 
 import reverb
 
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, Stopped  # noqa: F401 (Stopped re-exported)
 from pipeline.replay.tables import SERVER
 
 DEFAULT_UNAVAILABLE_TIMEOUT = 900.0
@@ -33,10 +33,6 @@ DEFAULT_UNAVAILABLE_TIMEOUT = 900.0
 
 class ServerUnavailable(PipelineError):
   """The server did not answer for unavailable_timeout seconds."""
-
-
-class Stopped(Exception):
-  """A stop request (SIGTERM / SIGINT) arrived while waiting on the server."""
 
 
 _TRANSIENT = ("unavailable", "connection", "socket", "connect", "deadline", "reset", "closed",
