@@ -29,7 +29,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pve_cost import synthetic_sample  # noqa: E402
 
 from pipeline.actors import acting  # noqa: E402
-from pipeline.actors.model_fns import ModelFns, search_config  # noqa: E402
+from pipeline.actors.model_fns import ModelFns  # noqa: E402
+from pipeline.parts import search_from as search_config  # noqa: E402
 from pipeline.envs import registry  # noqa: E402
 from pipeline.learner.learner import Learner  # noqa: E402
 from pipeline.networks.muzero_net import make_network  # noqa: E402

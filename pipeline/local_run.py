@@ -19,7 +19,7 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-from pipeline import config_schema, progress, records
+from pipeline import config_schema, parts, progress, records
 from pipeline.actors.evaluate import evaluate
 from pipeline.errors import PipelineError
 
@@ -150,7 +150,8 @@ class PeriodicEvaluation:
       return
     self.next_step = (step // self.every + 1) * self.every
     n = self.config.evaluate.num_episodes
-    episodes = evaluate(self.config, self.network, self.records_dir, step, n, evaluator_id=1,
+    episodes = evaluate(parts.evaluation_from(self.config), self.network, self.records_dir, step, n,
+                        evaluator_id=1,
                         should_stop=self.should_stop)
     if len(episodes) < n:  # stopped: no row (a resume redoes this step's evaluation)
       return

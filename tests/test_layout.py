@@ -1,6 +1,6 @@
 """The code's shape holds where researchers change it: the search stays
 small functions (issue 14: none over 80 lines), and both searches take the
-selection rule from one config value."""
+selection rule from one config value; the acting parts read typed configs."""
 import ast
 import glob
 import os
@@ -33,3 +33,32 @@ def test_the_checker_sees_a_long_function(tmp_path, monkeypatch):
   (tmp_path / "pipeline" / "search" / "long.py").write_text(f"def f():\n{body}\n")
   monkeypatch.setattr(__import__(__name__), "REPO", str(tmp_path))
   assert [s.split(" ")[1] for s in _long_functions("pipeline/search/*.py")] == ["f"]
+
+
+CONFIG_SECTIONS = ("env", "network", "search", "replay", "learner", "actors", "reanalyse",
+                   "evaluate", "past_policies", "scoring")
+
+
+def _config_section_reads(path: str):
+  """Attribute chains X.<config section>.<key> in a module (a ConfigDict read)."""
+  with open(path, encoding="utf-8") as f:
+    tree = ast.parse(f.read())
+  for node in ast.walk(tree):
+    if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
+        and node.value.attr in CONFIG_SECTIONS and isinstance(node.value.value, ast.Name)
+        and node.value.value.id in ("config", "cfg", "c")):
+      yield f"{os.path.relpath(path, REPO)}:{node.lineno} {node.value.value.id}." \
+            f"{node.value.attr}.{node.attr}"
+
+
+def test_the_acting_parts_read_their_typed_configs_not_the_config_tree():
+  # pipeline/parts.py builds them once at the job's edge (issue 14 item 3).
+  found = [r for name in ("selfplay", "reanalyse", "evaluate")
+           for r in _config_section_reads(os.path.join(REPO, "pipeline", "actors", f"{name}.py"))]
+  assert found == []
+
+
+def test_the_config_read_checker_sees_a_read(tmp_path):
+  (tmp_path / "m.py").write_text("def f(config):\n  return config.learner.num_steps\n")
+  assert [r.split(" ")[1] for r in _config_section_reads(str(tmp_path / "m.py"))] == [
+      "config.learner.num_steps"]

@@ -5,30 +5,29 @@ from typing import Callable, Dict, List
 
 import numpy as np
 
-from pipeline import records
+from pipeline import parts, records
 from pipeline.actors import acting
-from pipeline.actors.model_fns import ModelFns, search_config
-from pipeline.envs import registry
+from pipeline.actors.model_fns import ModelFns
 
 
-def evaluate(config, network, records_dir: str, param_version: int, num_episodes: int,
-             evaluator_id: int = 0, should_stop: Callable[[], bool] = lambda: False) -> List[Dict]:
-  """Plays num_episodes on config.evaluate.num_envs envs in lock-step.
+def evaluate(evaluation: parts.EvaluationConfig, network, records_dir: str, param_version: int,
+             num_episodes: int, evaluator_id: int = 0,
+             should_stop: Callable[[], bool] = lambda: False) -> List[Dict]:
+  """Plays num_episodes on evaluation.num_envs envs in lock-step (pipeline/parts.py).
 
   Temperature 0 (most visited action), no Dirichlet noise, full games
   (training=False). Appends "eval" records and returns them. should_stop()
   is checked every step: a stop request ends the evaluation at once (fewer
   than num_episodes records returned; the games in progress are dropped).
   """
-  ec = config.evaluate
   writer = records.EpisodeWriter(records_dir, "eval", evaluator_id)
-  n_envs = min(ec.num_envs, num_episodes)
-  envs = [registry.make_from_config(config, seed=10_000 * (config.seed + 1) + writer.next_index + i,
-                                    training=False) for i in range(n_envs)]
+  n_envs = min(evaluation.num_envs, num_episodes)
+  envs = [evaluation.env.make(seed=10_000 * (evaluation.seed + 1) + writer.next_index + i, training=False)
+          for i in range(n_envs)]
   frames_per_step = getattr(envs[0], "frames_per_step", 1)
-  fns = ModelFns(network, config.search.implementation)
-  scfg = search_config(config, ec.num_simulations)
-  rng = np.random.default_rng(config.seed)
+  fns = ModelFns(network, evaluation.implementation)
+  scfg = evaluation.search
+  rng = np.random.default_rng(evaluation.seed)
   timesteps = [env.reset() for env in envs]
   returns, lengths = np.zeros(n_envs), np.zeros(n_envs, np.int64)
   started, done = n_envs, []

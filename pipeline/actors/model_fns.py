@@ -57,16 +57,6 @@ class ModelFns:
                                          invalid_actions=invalid_actions)
 
 
-def search_config(config, num_simulations=None) -> base.SearchConfig:
-  s = config.search
-  return base.SearchConfig(
-      num_simulations=num_simulations or s.num_simulations, c1=s.c1, c2=s.c2,
-      discount=config.discount, dirichlet_alpha=s.dirichlet_alpha,
-      dirichlet_fraction=s.dirichlet_fraction, unvisited_q=s.unvisited_q, kind=s.kind,
-      gumbel_max_considered=s.gumbel_max_considered, gumbel_scale=s.gumbel_scale,
-      gumbel_value_scale=s.gumbel_value_scale, gumbel_maxvisit_init=s.gumbel_maxvisit_init)
-
-
 def temperature(schedule, progress: float) -> float:
   """The temperature of the last schedule entry whose start <= progress in [0, 1]."""
   value = schedule[0][1]

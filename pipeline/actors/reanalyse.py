@@ -22,10 +22,9 @@ import numpy as np
 import reverb
 import tensorflow as tf
 
-from pipeline import progress
+from pipeline import parts, progress
 from pipeline.actors import acting
-from pipeline.actors.model_fns import ModelFns, search_config
-from pipeline.networks.muzero_net import make_network
+from pipeline.actors.model_fns import ModelFns
 from pipeline.replay import variables
 from pipeline.replay.connection import as_connection
 from pipeline.replay.dataset import sequence_dataset
@@ -62,20 +61,21 @@ def reanalyse_sequences(seq: Dict[str, np.ndarray], search: SearchFn) -> Dict[st
 class ReanalyseWorker:
   """One worker: sample, re-search with target parameters, insert; repeat."""
 
-  def __init__(self, config, worker_id: int, client, address: str, workdir: str,
-               observation_shape, num_actions: int, sample_timeout_ms: int = 5_000):
-    """client: a replay.connection.Connection (rides out server restarts) or a reverb.Client."""
-    self.config, self.worker_id = config, worker_id
+  def __init__(self, worker: parts.ReanalyseConfig, worker_id: int, client, address: str,
+               workdir: str, network, sample_timeout_ms: int = 5_000):
+    """worker: its typed config (pipeline/parts.py); network: the search network
+    (target parameters come from Reverb); client: a replay.connection.Connection
+    (rides out server restarts) or a reverb.Client."""
+    self.config, self.worker_id = worker, worker_id
     self.conn = as_connection(client)
-    ra = config.reanalyse
-    self.network = make_network(config, observation_shape, num_actions)
-    self.fns = ModelFns(self.network, config.search.implementation)
-    self.search_config = search_config(config, ra.num_simulations or None)
-    self.dataset = sequence_dataset(address, ra.batch_size, sample_timeout_ms,
+    self.network = network
+    self.fns = ModelFns(self.network, worker.implementation)
+    self.search_config = worker.search
+    self.dataset = sequence_dataset(address, worker.batch_size, sample_timeout_ms,
                                     table=REANALYSE_SOURCE)
-    self.length = config.replay.sequence_length
+    self.length = worker.sequence_length
     self._open_writer()
-    self.rng = np.random.default_rng([config.seed, 7919, worker_id])
+    self.rng = np.random.default_rng([worker.seed, 7919, worker_id])
     self.version = -1
     self.sequences = 0
     self.summary = tf.summary.create_file_writer(

@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 import reverb
 
-from pipeline import config_schema
+from pipeline import config_schema, parts
 from pipeline.actors import reanalyse
-from pipeline.actors.model_fns import ModelFns, search_config
+from pipeline.actors.model_fns import ModelFns
+from pipeline.parts import search_from as search_config
 from pipeline.errors import PipelineError
 from pipeline.learner.learner import Learner
 from pipeline.networks.muzero_net import make_network
@@ -116,7 +117,8 @@ def test_worker_uses_target_parameters_and_feeds_the_learner(tmp_path):
     target.set_weights([w + rng.normal(scale=0.5, size=w.shape).astype(w.dtype)
                         for w in target.get_weights()])  # away from the ~0 initial values
     variables.publish(client, 7, target.get_weights(), tables.TARGET_VARIABLES)
-    worker = reanalyse.ReanalyseWorker(c, 0, client, address, str(tmp_path), (4,), A)
+    worker = reanalyse.ReanalyseWorker(parts.reanalyse_from(c), 0, client, address, str(tmp_path),
+                                       make_network(c, (4,), A))
     calls = []
     worker.run(should_stop=lambda: calls.append(1) or len(calls) > 2)
     assert worker.version == 7 and worker.sequences >= c.reanalyse.batch_size

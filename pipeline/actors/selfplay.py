@@ -21,11 +21,9 @@ from typing import Callable, List
 import dm_env
 import numpy as np
 
-from pipeline import records
+from pipeline import parts, records
 from pipeline.actors import acting
-from pipeline.actors.model_fns import ModelFns, search_config, temperature
-from pipeline.envs import registry
-from pipeline.networks.muzero_net import make_network
+from pipeline.actors.model_fns import ModelFns, temperature
 from pipeline.replay import variables
 from pipeline.replay.connection import Connection, Stopped, transient
 from pipeline.replay.spec import step_spec
@@ -40,34 +38,39 @@ def env_seed(config_seed: int, actor_id: int, env_index: int, incarnation: int) 
 
 
 class SelfPlayActor:
-  """Plays config.actors.envs_per_actor games in lock-step."""
+  """Plays actor.num_envs games in lock-step.
 
-  def __init__(self, config, actor_id: int, conn: Connection, records_dir: str):
-    self.config, self.actor_id, self.conn = config, actor_id, conn
+  actor: its typed config (pipeline/parts.py), network: the search network
+  (its parameters come from Reverb), conn: the replay connection.
+  """
+
+  def __init__(self, actor: parts.ActorConfig, actor_id: int, conn: Connection,
+               records_dir: str, network):
+    self.config, self.actor_id, self.conn = actor, actor_id, conn
     self.episodes = records.EpisodeWriter(records_dir, "selfplay", actor_id)
     incarnation = self.episodes.next_index
-    n = config.actors.envs_per_actor
+    n = actor.num_envs
     self.envs: List[dm_env.Environment] = [
-        registry.make_from_config(config, seed=env_seed(config.seed, actor_id, i, incarnation),
-                                  training=True) for i in range(n)]
+        actor.env.make(seed=env_seed(actor.seed, actor_id, i, incarnation), training=True)
+        for i in range(n)]
     obs_spec, act_spec = self.envs[0].observation_spec(), self.envs[0].action_spec()
     self.num_actions = act_spec.num_values
     self.frames_per_step = getattr(self.envs[0], "frames_per_step", 1)
-    self.network = make_network(config, obs_spec.shape, self.num_actions)
-    self.fns = ModelFns(self.network, config.search.implementation)
-    self.search_config = search_config(config)
+    self.network = network
+    self.fns = ModelFns(self.network, actor.implementation)
+    self.search_config = actor.search
     self.spec = step_spec(obs_spec.shape, obs_spec.dtype, self.num_actions)
-    self.rng = np.random.default_rng(env_seed(config.seed, actor_id, n, incarnation))
+    self.rng = np.random.default_rng(env_seed(actor.seed, actor_id, n, incarnation))
     self.version = -1
     self._open_writers()
 
   def _open_writers(self) -> None:
     """A fresh sequence writer per env on the connection's current client."""
-    r, cfg = self.config.replay, self.config
-    also_to = (REANALYSE_SOURCE,) if cfg.reanalyse.enabled else ()
-    self.writers = [SequenceWriter(self.conn.client, self.spec, r.sequence_length,
-                                   r.sequence_overlap, cfg.learner.unroll_steps, cfg.discount,
-                                   cfg.learner.td_lambda, r.priority_exponent, also_to)
+    q = self.config.sequences
+    also_to = (REANALYSE_SOURCE,) if self.config.write_reanalyse_source else ()
+    self.writers = [SequenceWriter(self.conn.client, self.spec, q.length, q.overlap,
+                                   q.pad_steps, q.discount, q.td_lambda, q.priority_exponent,
+                                   also_to)
                     for _ in self.envs]
     self.server_id = self.conn.incarnation()
     self._outages = self.conn.outages
@@ -133,8 +136,7 @@ class SelfPlayActor:
         break
       if step % poll_every_steps == 0:
         self.poll_parameters()
-      temp = temperature(cfg.search.temperature_schedule,
-                         max(self.version, 0) / cfg.learner.num_steps)
+      temp = temperature(cfg.temperature_schedule, max(self.version, 0) / cfg.schedule_steps)
       obs = np.stack([ts.observation for ts in timesteps])
       d = acting.decide(self.fns, obs, self.search_config, self.rng, True, temp)
       for i, ts in enumerate(timesteps):

@@ -9,9 +9,10 @@ import pytest
 import reverb
 from ale_py import roms
 
-from pipeline import records
+from pipeline import parts, records
 from pipeline.replay.connection import Connection
 from pipeline.actors.selfplay import SelfPlayActor
+from pipeline.networks.muzero_net import make_network
 from pipeline.replay import spec as spec_lib
 from pipeline.replay import tables
 from pipeline.scoring.scores import final_score, run_timeline
@@ -94,7 +95,8 @@ def test_training_actor_records_whole_breakout_games(tmp_path):
                                           c.replay.sequence_length)
   server = reverb.Server(tables.server_tables(c, signature))
   try:
-    actor = SelfPlayActor(c, 0, Connection(f"localhost:{server.port}"), str(tmp_path))
+    actor = SelfPlayActor(parts.actor_from(c), 0, Connection(f"localhost:{server.port}"),
+                          str(tmp_path), make_network(c, obs_shape, 4))
     actor.version = 0  # no learner: play with the initial parameters
     actor.poll_parameters = lambda wait_seconds=0.0: None
     recorder = _Recorder(actor.envs[0])
@@ -138,13 +140,14 @@ def test_a_stop_request_ends_the_wait_for_the_first_parameters(tmp_path):
   signature = spec_lib.sequence_signature(spec_lib.step_spec((4,), np.float32, 2),
                                           c.replay.sequence_length)
   server = reverb.Server(tables.server_tables(c, signature))
-  stop_at = time.monotonic() + 1.0
+  stop_at = [float("inf")]  # set once the actor is built (building may take a while on a busy machine)
   try:
-    conn = Connection(f"localhost:{server.port}", should_stop=lambda: time.monotonic() > stop_at)
-    actor = SelfPlayActor(c, 0, conn, str(tmp_path))
+    conn = Connection(f"localhost:{server.port}", should_stop=lambda: time.monotonic() > stop_at[0])
+    actor = SelfPlayActor(parts.actor_from(c), 0, conn, str(tmp_path), make_network(c, (4,), 2))
+    stop_at[0] = time.monotonic() + 1.0
     with pytest.raises(Stopped):
       actor.poll_parameters(wait_seconds=600.0)  # nothing published: it waits
-    assert time.monotonic() - stop_at < 3.0
+    assert time.monotonic() - stop_at[0] < 3.0
     actor.close(timeout_ms=0)
   finally:
     server.stop()

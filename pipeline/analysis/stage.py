@@ -19,7 +19,8 @@ from typing import Callable, Dict, List
 
 import numpy as np
 
-from pipeline.actors.model_fns import search_config, temperature
+from pipeline.actors.model_fns import temperature
+from pipeline.parts import search_from as search_config
 from pipeline.analysis import behaviour as behaviour_lib
 from pipeline.analysis import planning
 from pipeline.analysis import run_files

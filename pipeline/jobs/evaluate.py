@@ -11,7 +11,7 @@ import os
 import numpy as np
 from absl import flags
 
-from pipeline import records
+from pipeline import parts, records
 from pipeline.actors.evaluate import evaluate, write_scores_csv
 from pipeline.errors import run_job
 from pipeline.jobs import _common
@@ -24,7 +24,8 @@ def run_evaluation(config, workdir, search_network, step: int, should_stop=lambd
   """Evaluates the search network at learner `step`; returns the summary written to
   eval/, or None when a stop request ended it (nothing written but the records)."""
   n = NUM_EPISODES.value or config.evaluate.num_episodes
-  episodes = evaluate(config, search_network, records.run_records_dir(workdir), step, n,
+  episodes = evaluate(parts.evaluation_from(config), search_network,
+                      records.run_records_dir(workdir), step, n,
                       should_stop=should_stop)
   if len(episodes) < n:
     return None

@@ -11,9 +11,11 @@ import logging
 
 from absl import flags
 
+from pipeline import parts
 from pipeline.actors.reanalyse import ReanalyseWorker
 from pipeline.errors import PipelineError, run_job
 from pipeline.jobs import _common
+from pipeline.networks.muzero_net import make_network
 from pipeline.replay.connection import Stopped
 from pipeline.replay.tables import REANALYSED
 
@@ -36,8 +38,8 @@ def main(argv):
     raise PipelineError(f"the Reverb server at {ADDRESS.value} has no '{REANALYSED}' table; "
                         "start it with config.reanalyse.enabled=True")
   obs_spec, num_actions = _common.env_specs(config)
-  worker = ReanalyseWorker(config, WORKER_ID.value, conn, ADDRESS.value, workdir,
-                           obs_spec.shape, num_actions)
+  worker = ReanalyseWorker(parts.reanalyse_from(config), WORKER_ID.value, conn, ADDRESS.value,
+                           workdir, make_network(config, obs_spec.shape, num_actions))
   logging.info("reanalyse worker %d starting", WORKER_ID.value)
   try:
     worker.run(stop)

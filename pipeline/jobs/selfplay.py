@@ -11,10 +11,11 @@ import logging
 
 from absl import flags
 
-from pipeline import records
+from pipeline import parts, records
 from pipeline.actors.selfplay import SelfPlayActor
 from pipeline.errors import run_job
 from pipeline.jobs import _common
+from pipeline.networks.muzero_net import make_network
 from pipeline.replay.connection import Stopped
 
 ADDRESS, CONNECT_TIMEOUT = _common.define_reverb_client_flags()
@@ -29,8 +30,11 @@ def main(argv):
   stop = _common.StopFlag()
   conn = _common.connect_replay(ADDRESS.value, CONNECT_TIMEOUT.value, config, stop,
                                 UNAVAILABLE_TIMEOUT.value)  # a stop meanwhile: exit 0
-  actor = SelfPlayActor(config, ACTOR_ID.value, conn, records.run_records_dir(workdir))
-  budget = config.actors.max_env_frames // config.actors.num_actors
+  obs_spec, num_actions = _common.env_specs(config)
+  actor = SelfPlayActor(parts.actor_from(config), ACTOR_ID.value, conn,
+                        records.run_records_dir(workdir),
+                        make_network(config, obs_spec.shape, num_actions))
+  budget = parts.frame_budget_per_actor(config)
   logging.info("actor %d starting at episode %d", ACTOR_ID.value, actor.episodes.next_index)
   try:
     actor.run(stop, max_env_frames=budget)

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pipeline import config_schema
+from pipeline import config_schema, parts
 from pipeline.networks import muzero_net
 from pipeline.search import base
 from pipeline.search import compiled
@@ -395,7 +395,7 @@ def test_the_selection_rule_is_one_config_value():
   c = config_schema.base_config()
   c.search.kind, c.search.implementation, c.search.num_simulations = "gumbel", "reference", 8
   config_schema.validate(c)
-  scfg = model_fns.search_config(c)
+  scfg = parts.search_from(c)
   assert scfg.kind == "gumbel" and scfg.gumbel_max_considered == 16
   fns = model_fns.ModelFns(net, "reference")
   d = acting.decide(fns, obs, scfg, np.random.default_rng(0), add_noise=True, temperature=1.0)

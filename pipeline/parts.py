@@ -1,0 +1,154 @@
+"""Typed part configs: the fields each acting part reads, built once at a job's edge.
+
+Users keep writing one ml_collections ConfigDict (config files and
+command-line overrides, pipeline/config_schema.py); a job turns it into these
+frozen records and hands each part only its own, so a part's fields are its
+whole interface (as Acme's per-agent configs read by a builder):
+
+    EnvConfig        the game and its factory's keywords; .make(seed, training)
+    SearchConfig     the search (pipeline/search/base.py)
+    SequenceConfig   how an actor cuts, pads and prioritises replay sequences
+    ActorConfig      a self-play actor (its envs, temperature schedule, search)
+    ReanalyseConfig  a reanalyse worker
+    EvaluationConfig the greedy evaluation
+
+`*_from(config)` build them from the ConfigDict; `make(cls, **fields)` and
+`replace(record, **fields)` build or change one from keyword fields and raise
+PipelineError, one line, on a field the part does not have.
+"""
+import dataclasses
+from typing import Any, Tuple, Type, TypeVar
+
+from pipeline.envs import registry
+from pipeline.errors import PipelineError
+from pipeline.search.base import SearchConfig
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvConfig:
+  name: str                              # a registered game, e.g. "MinAtar/Breakout"
+  kwargs: Tuple[Tuple[str, Any], ...] = ()  # its factory's keywords (registry.env_kwargs)
+
+  def make(self, seed: int, training: bool = True):
+    """The game, seeded; `training` selects training-time rules (e.g. life loss ends)."""
+    return registry.make(self.name, seed=seed, training=training, **dict(self.kwargs))
+
+
+@dataclasses.dataclass(frozen=True)
+class SequenceConfig:
+  length: int               # steps per stored sequence
+  overlap: int              # steps shared by consecutive sequences
+  pad_steps: int            # padding after an episode's end: the learner's unroll length
+  discount: float
+  td_lambda: float          # of the priority's TD(lambda) return
+  priority_exponent: float
+
+
+@dataclasses.dataclass(frozen=True)
+class ActorConfig:
+  env: EnvConfig
+  search: SearchConfig
+  sequences: SequenceConfig
+  seed: int
+  num_envs: int                      # games played in lock-step, one batched search per step
+  temperature_schedule: Tuple[Tuple[float, float], ...]  # (fraction of schedule_steps, temperature)
+  schedule_steps: int                # the learner steps the temperature schedule spans
+  implementation: str = "compiled"   # of the search: "compiled" or "reference"
+  write_reanalyse_source: bool = False  # also insert each sequence for reanalyse
+
+
+@dataclasses.dataclass(frozen=True)
+class ReanalyseConfig:
+  search: SearchConfig
+  seed: int
+  batch_size: int                    # sequences per reanalysed batch
+  sequence_length: int
+  implementation: str = "compiled"
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluationConfig:
+  env: EnvConfig
+  search: SearchConfig
+  seed: int
+  num_envs: int
+  implementation: str = "compiled"
+
+
+def _fields(cls) -> Tuple[str, ...]:
+  return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def make(cls: Type[T], **fields) -> T:
+  """cls(**fields); PipelineError naming the first field cls does not have."""
+  unknown = [k for k in fields if k not in _fields(cls)]
+  if unknown:
+    raise PipelineError(f"{cls.__name__} has no field {unknown[0]!r}; its fields: "
+                        f"{', '.join(_fields(cls))}")
+  try:
+    return cls(**fields)
+  except TypeError as e:  # a required field missing
+    raise PipelineError(f"{cls.__name__}: {e}") from None
+
+
+def replace(record: T, **fields) -> T:
+  """A copy of record with fields changed; PipelineError on an unknown field."""
+  current = {f: getattr(record, f) for f in _fields(type(record))}
+  return make(type(record), **{**current, **fields})
+
+
+def search_from(config, num_simulations=None) -> SearchConfig:
+  """The search's config from config.search (num_simulations: another count)."""
+  s = config.search
+  return SearchConfig(
+      num_simulations=num_simulations or s.num_simulations, c1=s.c1, c2=s.c2,
+      discount=config.discount, dirichlet_alpha=s.dirichlet_alpha,
+      dirichlet_fraction=s.dirichlet_fraction, unvisited_q=s.unvisited_q, kind=s.kind,
+      gumbel_max_considered=s.gumbel_max_considered, gumbel_scale=s.gumbel_scale,
+      gumbel_value_scale=s.gumbel_value_scale, gumbel_maxvisit_init=s.gumbel_maxvisit_init)
+
+
+def env_from(config) -> EnvConfig:
+  return EnvConfig(config.env.name, tuple(sorted(registry.env_kwargs(config).items())))
+
+
+def sequences_from(config) -> SequenceConfig:
+  r = config.replay
+  return SequenceConfig(length=r.sequence_length, overlap=r.sequence_overlap,
+                        pad_steps=config.learner.unroll_steps, discount=config.discount,
+                        td_lambda=config.learner.td_lambda,
+                        priority_exponent=r.priority_exponent)
+
+
+def actor_from(config) -> ActorConfig:
+  return ActorConfig(
+      env=env_from(config), search=search_from(config), sequences=sequences_from(config),
+      seed=config.seed, num_envs=config.actors.envs_per_actor,
+      temperature_schedule=tuple(tuple(float(x) for x in e)
+                                 for e in config.search.temperature_schedule),
+      schedule_steps=config.learner.num_steps, implementation=config.search.implementation,
+      write_reanalyse_source=bool(config.reanalyse.enabled))
+
+
+def reanalyse_from(config) -> ReanalyseConfig:
+  ra = config.reanalyse
+  return ReanalyseConfig(search=search_from(config, ra.num_simulations or None),
+                         seed=config.seed, batch_size=ra.batch_size,
+                         sequence_length=config.replay.sequence_length,
+                         implementation=config.search.implementation)
+
+
+def evaluation_from(config) -> EvaluationConfig:
+  ec = config.evaluate
+  return EvaluationConfig(env=env_from(config),
+                          search=search_from(config, ec.num_simulations),
+                          seed=config.seed, num_envs=ec.num_envs,
+                          implementation=config.search.implementation)
+
+
+def frame_budget_per_actor(config) -> int:
+  """Each actor's share of config.actors.max_env_frames (0: none)."""
+  return config.actors.max_env_frames // config.actors.num_actors
+

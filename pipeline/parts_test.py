@@ -1,0 +1,60 @@
+"""Typed part configs: built from the ConfigDict, frozen, unknown fields rejected in one line."""
+import dataclasses
+
+import pytest
+
+from configs import cartpole, minatar
+from pipeline import config_schema, parts
+from pipeline.errors import PipelineError
+
+
+def test_the_actor_config_carries_what_it_read_from_the_learner_and_replay_sections():
+  c = minatar.get_config()
+  c.env.name, c.learner.unroll_steps, c.learner.num_steps = "MinAtar/Freeway", 7, 1234
+  c.learner.stop_at_step = 600  # the temperature schedule still spans num_steps
+  c.replay.sequence_length, c.replay.sequence_overlap = 30, 12
+  config_schema.validate(c)
+  a = parts.actor_from(c)
+  assert a.sequences == parts.SequenceConfig(length=30, overlap=12, pad_steps=7, discount=0.99,
+                                             td_lambda=c.learner.td_lambda,
+                                             priority_exponent=c.replay.priority_exponent)
+  assert a.schedule_steps == 1234 and a.num_envs == 32 and a.env.name == "MinAtar/Freeway"
+  assert a.search.num_simulations == 16 and a.search.discount == 0.99
+  assert a.temperature_schedule == tuple(tuple(e) for e in c.search.temperature_schedule)
+  assert not a.write_reanalyse_source  # reanalyse is off in the MinAtar recipe
+  assert a.env.kwargs == (("max_episode_steps", 5000),)  # the keys the game registered
+
+
+def test_evaluation_and_reanalyse_use_their_own_simulation_counts():
+  c = cartpole.get_config()
+  c.evaluate.num_simulations, c.reanalyse.num_simulations = 3, 5
+  e, r = parts.evaluation_from(c), parts.reanalyse_from(c)
+  assert (e.search.num_simulations, r.search.num_simulations) == (3, 5)
+  assert e.num_envs == c.evaluate.num_envs and r.batch_size == c.reanalyse.batch_size
+  c.reanalyse.num_simulations = 0  # 0: the actors' count
+  assert parts.reanalyse_from(c).search.num_simulations == c.search.num_simulations
+
+
+def test_an_env_config_makes_the_game_it_names():
+  env = parts.env_from(cartpole.get_config()).make(seed=3)
+  assert env.action_spec().num_values == 2
+
+
+def test_unknown_fields_are_rejected_with_one_line():
+  with pytest.raises(PipelineError) as e:
+    parts.make(parts.SequenceConfig, length=20, overlap=10, pad_steps=5, discount=0.99,
+               td_lambda=0.95, priority_exponent=1.0, unroll_steps=5)
+  assert str(e.value) == ("SequenceConfig has no field 'unroll_steps'; its fields: length, "
+                          "overlap, pad_steps, discount, td_lambda, priority_exponent")
+  a = parts.actor_from(cartpole.get_config())
+  with pytest.raises(PipelineError, match="^ActorConfig has no field 'envs_per_actor'; its fields"):
+    parts.replace(a, envs_per_actor=4)
+  assert parts.replace(a, num_envs=4).num_envs == 4 and a.num_envs != 4
+  with pytest.raises(PipelineError, match="^EnvConfig: .*missing 1 required positional argument"):
+    parts.make(parts.EnvConfig)
+
+
+def test_part_configs_are_frozen():
+  a = parts.actor_from(cartpole.get_config())
+  with pytest.raises(dataclasses.FrozenInstanceError):
+    a.num_envs = 3
