@@ -10,7 +10,12 @@ the same wall-clock.
 Both start together (each then has about one core) and are stopped (SIGTERM)
 after --minutes. DQN's curve: its own log line every 1,000 episodes (episode,
 the running average 0.99 * avg + 0.01 * G of its training returns, frames,
-seconds per frame). MuZero's: the same running average over its self-play
+seconds per frame). With --dqn_frames=F, dqn.py runs with its NUM_FRAMES
+constant set to F (the file itself unchanged) and is let finish (up to
+--dqn_grace_minutes past the deadline); its saved per-episode returns and
+frame stamps then give the running average after every episode, at wall
+seconds = frames x its measured seconds per frame (a curve by frames even for
+games whose 1,000 episodes take millions of frames, e.g. Freeway). MuZero's: the same running average over its self-play
 episodes in the order they ended, and its greedy evaluations (eval/curve.csv).
 Writes WORKDIR/curves.csv (agent, kind, wall_seconds, frames, return) and
 prints the last value of each at the deadline. --muzero_config= (empty) runs
@@ -33,6 +38,9 @@ DQN_SCRIPT = flags.DEFINE_string("dqn_script", "", "MinAtar's examples/dqn.py.")
 MUZERO_CONFIG = flags.DEFINE_string("muzero_config", "configs/minatar.py", "Our run config ('' : DQN alone).")
 SETS = flags.DEFINE_multi_string("set", [], "MuZero config overrides KEY=VALUE.")
 SEED = flags.DEFINE_integer("seed", 0, "MuZero's seed (DQN seeds itself).")
+DQN_FRAMES = flags.DEFINE_integer("dqn_frames", 0, "dqn.py's NUM_FRAMES (0: its own, 5M).")
+DQN_GRACE = flags.DEFINE_float("dqn_grace_minutes", 10.0, "With --dqn_frames: how long DQN may "
+                               "run past the deadline to reach them.")
 WORKDIR = flags.DEFINE_string("workdir", None, "Where both runs go.", required=True)
 
 NAMES = {"asterix": "Asterix", "breakout": "Breakout", "freeway": "Freeway", "seaquest": "Seaquest",
@@ -45,6 +53,43 @@ def dqn_curve(log_text: str):
   """[(wall seconds, frames, running average return)] from dqn.py's log lines."""
   return [(int(m.group(4)) * float(m.group(5)), int(m.group(4)), float(m.group(3)))
           for m in _DQN_LINE.finditer(log_text)]
+
+
+# Runs dqn.py with NUM_FRAMES = argv[2], then writes its per-episode data as CSV (argv[3]).
+_DQN_RUNNER = """
+import csv, importlib.util, sys
+import torch
+path, frames, out_csv = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+spec = importlib.util.spec_from_file_location("dqn", path)
+dqn = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(dqn)
+dqn.NUM_FRAMES = frames
+sys.argv = [path] + sys.argv[4:]
+dqn.main()
+out = sys.argv[sys.argv.index("-o") + 1]
+data = torch.load(out + "_data_and_weights")
+with open(out_csv, "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["episode", "frame_at_start", "return"])
+    for i, (t, g) in enumerate(zip(data["frame_stamps"], data["returns"])):
+        w.writerow([i + 1, int(t), float(g)])
+"""
+
+
+def dqn_episode_curve(episodes_csv: str, log_text: str):
+  """[(wall seconds, frames, running average)] after each DQN episode, from its saved
+  per-episode data; wall = frames x the seconds per frame of its final log line."""
+  per_frame = re.findall(r"Avg return: [-\d.e]+ \| Time per frame: ([\d.e-]+)", log_text)
+  seconds_per_frame = float(per_frame[-1]) if per_frame else float("nan")
+  rows = list(csv.DictReader(open(episodes_csv)))
+  out, avg = [], 0.0
+  for i, row in enumerate(rows):
+    end = int(rows[i + 1]["frame_at_start"]) if i + 1 < len(rows) else None
+    if end is None:
+      break  # the last episode was cut by NUM_FRAMES
+    avg = 0.99 * avg + 0.01 * float(row["return"])
+    out.append((end * seconds_per_frame, end, avg))
+  return out
 
 
 def muzero_curves(workdir: str):
@@ -74,10 +119,13 @@ def main(argv):
   os.makedirs(WORKDIR.value, exist_ok=True)
   procs = {}
   dqn_log = os.path.join(WORKDIR.value, "dqn.log")
+  dqn_args = ["-g", GAME.value, "-v", "-o", os.path.join(WORKDIR.value, "dqn_out")]
+  dqn_csv = os.path.join(WORKDIR.value, "dqn_episodes.csv")
   if DQN_SCRIPT.value:
+    prefix = ([DQN_SCRIPT.value] if not DQN_FRAMES.value else
+              ["-c", _DQN_RUNNER, DQN_SCRIPT.value, str(DQN_FRAMES.value), dqn_csv])
     procs["dqn"] = subprocess.Popen(
-        [DQN_PYTHON.value or sys.executable, DQN_SCRIPT.value, "-g", GAME.value, "-v",
-         "-o", os.path.join(WORKDIR.value, "dqn_out")], stdout=open(dqn_log, "w"),
+        [DQN_PYTHON.value or sys.executable, *prefix, *dqn_args], stdout=open(dqn_log, "w"),
         stderr=subprocess.STDOUT, cwd=WORKDIR.value, env=dict(os.environ, OMP_NUM_THREADS="1"))
   mz_dir = os.path.join(WORKDIR.value, "muzero")
   if MUZERO_CONFIG.value:
@@ -90,6 +138,12 @@ def main(argv):
   deadline = time.time() + 60 * MINUTES.value
   while time.time() < deadline and any(p.poll() is None for p in procs.values()):
     time.sleep(2)
+  if "muzero" in procs and procs["muzero"].poll() is None:
+    procs["muzero"].send_signal(signal.SIGTERM)
+  if "dqn" in procs and DQN_FRAMES.value:  # let it reach its frames
+    grace = time.time() + 60 * DQN_GRACE.value
+    while time.time() < grace and procs["dqn"].poll() is None:
+      time.sleep(2)
   for p in procs.values():
     if p.poll() is None:
       p.send_signal(signal.SIGTERM)
@@ -98,7 +152,11 @@ def main(argv):
       p.wait(120)
     except subprocess.TimeoutExpired:
       p.kill()
-  rows = [("dqn", "train_running_avg", *r) for r in dqn_curve(open(dqn_log).read())] if DQN_SCRIPT.value else []
+  rows = []
+  if DQN_SCRIPT.value:
+    log_text = open(dqn_log).read()
+    rows = [("dqn", "train_running_avg", *r) for r in
+            (dqn_episode_curve(dqn_csv, log_text) if os.path.exists(dqn_csv) else dqn_curve(log_text))]
   if MUZERO_CONFIG.value:
     play, evals = muzero_curves(mz_dir)
     rows += [("muzero", "selfplay_running_avg", *r) for r in play]
