@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 from absl import app, flags
 
+from pipeline import parts
 from pipeline.learner.learner import Learner
 from pipeline.learner.train_step import TrainStep
 from pipeline.envs import registry
@@ -72,10 +73,8 @@ def main(argv):
   with_pve = learner.train_step
   for _ in range(config.past_policies.size):  # a full buffer of stored heads
     with_pve.auxiliary["past_policies"].push()
-  config_off = config.copy_and_resolve_references()
-  config_off.past_policies.enabled = False
-  without = TrainStep(config_off, learner.network, learner.target_network,
-                      learner.search_network, learner.optimizer, learner.step)
+  without = TrainStep(parts.update_from(config), learner.network, learner.target_network,
+                      learner.search_network, learner.optimizer, learner.step)  # no auxiliary loss
   sample = synthetic_sample(config, tuple(obs_shape), num_actions, np.random.default_rng(0))
   times = {"with": [], "without": []}
   for name, step in (("with", with_pve), ("without", without)):  # compile both

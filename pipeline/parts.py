@@ -11,6 +11,7 @@ whole interface (as Acme's per-agent configs read by a builder):
     ActorConfig      a self-play actor (its envs, temperature schedule, search)
     ReanalyseConfig  a reanalyse worker
     EvaluationConfig the greedy evaluation
+    UpdateConfig     the learner's compiled step (pipeline/learner/train_step.py)
 
 `*_from(config)` build them from the ConfigDict; `make(cls, **fields)` and
 `replace(record, **fields)` build or change one from keyword fields and raise
@@ -19,6 +20,7 @@ PipelineError, one line, on a field the part does not have.
 import dataclasses
 from typing import Any, Tuple, Type, TypeVar
 
+from pipeline import config_schema
 from pipeline.envs import registry
 from pipeline.errors import PipelineError
 from pipeline.search.base import SearchConfig
@@ -75,6 +77,28 @@ class EvaluationConfig:
   seed: int
   num_envs: int
   implementation: str = "compiled"
+
+
+@dataclasses.dataclass(frozen=True)
+class UpdateConfig:
+  seed: int                     # with the learner step, seeds the step's random draws
+  discount: float
+  td_lambda: float
+  n_step: int                   # > 0: n-step value targets instead of TD(lambda)
+  value_bootstrap: str          # "search" (stored root values) or "target" (target network)
+  unroll_steps: int             # K
+  start_rule: str               # unroll starts: "random" (one per sequence) or "all"
+  period: int                   # new steps per sequence: sequence_length - overlap
+  value_support: int
+  reward_support: int
+  loss_weights: Tuple[float, float, float]  # value, reward, policy
+  dynamics_grad_scale: float
+  priority_exponent: float
+  importance_exponent: float    # 0: no importance weights (always for a queue)
+  target_update_every: int
+  target_update_rate: float
+  search_update_rate: float
+  jit_compile: bool = False
 
 
 def _fields(cls) -> Tuple[str, ...]:
@@ -146,6 +170,21 @@ def evaluation_from(config) -> EvaluationConfig:
                           search=search_from(config, ec.num_simulations),
                           seed=config.seed, num_envs=ec.num_envs,
                           implementation=config.search.implementation)
+
+
+def update_from(config) -> UpdateConfig:
+  lc, r = config.learner, config.replay
+  return UpdateConfig(
+      seed=config.seed, discount=config.discount, td_lambda=lc.td_lambda, n_step=lc.n_step,
+      value_bootstrap=lc.value_bootstrap, unroll_steps=lc.unroll_steps,
+      start_rule=config_schema.unroll_start_rule(config),
+      period=r.sequence_length - r.sequence_overlap,
+      value_support=config.network.value_support, reward_support=config.network.reward_support,
+      loss_weights=(lc.value_loss_weight, lc.reward_loss_weight, lc.policy_loss_weight),
+      dynamics_grad_scale=lc.dynamics_grad_scale, priority_exponent=r.priority_exponent,
+      importance_exponent=0.0 if r.kind == "queue" else r.importance_exponent,
+      target_update_every=lc.target_update_every, target_update_rate=lc.target_update_rate,
+      search_update_rate=lc.search_update_rate, jit_compile=bool(lc.jit_compile))
 
 
 def frame_budget_per_actor(config) -> int:

@@ -58,3 +58,15 @@ def test_part_configs_are_frozen():
   a = parts.actor_from(cartpole.get_config())
   with pytest.raises(dataclasses.FrozenInstanceError):
     a.num_envs = 3
+
+
+def test_the_update_config_folds_the_replay_kind_into_its_fields():
+  c = cartpole.get_config()
+  c.replay.importance_exponent = 0.4
+  u = parts.update_from(c)
+  assert u.importance_exponent == 0.4 and u.period == c.replay.sequence_length - c.replay.sequence_overlap
+  assert u.loss_weights == (c.learner.value_loss_weight, c.learner.reward_loss_weight,
+                            c.learner.policy_loss_weight)
+  c.replay.kind = "queue"  # every sequence used once: no importance weights, every step a start
+  u = parts.update_from(c)
+  assert u.importance_exponent == 0.0 and u.start_rule == "all"  # learner.unroll_starts "auto"

@@ -53,8 +53,9 @@ def _config_section_reads(path: str):
 
 def test_the_acting_parts_read_their_typed_configs_not_the_config_tree():
   # pipeline/parts.py builds them once at the job's edge (issue 14 item 3).
-  found = [r for name in ("selfplay", "reanalyse", "evaluate")
-           for r in _config_section_reads(os.path.join(REPO, "pipeline", "actors", f"{name}.py"))]
+  modules = ["actors/selfplay.py", "actors/reanalyse.py", "actors/evaluate.py",
+             "learner/train_step.py"]
+  found = [r for m in modules for r in _config_section_reads(os.path.join(REPO, "pipeline", m))]
   assert found == []
 
 

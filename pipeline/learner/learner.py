@@ -27,13 +27,14 @@ from typing import Callable, Optional
 import tensorflow as tf
 
 from pipeline.learner import checkpointing
+from pipeline.learner import auxiliary
 from pipeline.learner.train_step import TrainStep
 from pipeline.networks.muzero_net import make_network
 from pipeline.replay import server as server_lib
 from pipeline.replay import variables
 from pipeline.replay.connection import ServerUnavailable, Stopped, as_connection
 from pipeline.replay.tables import REPLAY, TARGET_VARIABLES
-from pipeline import config_schema
+from pipeline import config_schema, parts
 from pipeline import progress
 
 
@@ -69,8 +70,9 @@ class Learner:
     self.optimizer = tf.keras.optimizers.Adam(schedule, global_clipnorm=lc.max_grad_norm or None)
     self.optimizer.build(self.network.trainable_variables)
     self.step = tf.Variable(0, dtype=tf.int64, name="learner_step")
-    self.train_step = TrainStep(config, self.network, self.target_network, self.search_network,
-                                self.optimizer, self.step, self.strategy)
+    self.train_step = TrainStep(parts.update_from(config), self.network, self.target_network,
+                                self.search_network, self.optimizer, self.step, self.strategy,
+                                auxiliary.from_config(config, self.network))
     self.checkpoint = tf.train.Checkpoint(
         network=self.network, target_network=self.target_network,
         search_network=self.search_network, optimizer=self.optimizer, step=self.step,

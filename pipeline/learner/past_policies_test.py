@@ -3,7 +3,8 @@ import numpy as np
 import rlax
 import tensorflow as tf
 
-from pipeline import config_schema
+from pipeline import config_schema, parts
+from pipeline.learner import auxiliary
 from pipeline.learner.batch import UnrollBatch
 from pipeline.learner.past_policies import PastPolicies
 from pipeline.learner.train_step import TrainStep, unroll
@@ -205,7 +206,8 @@ def test_stored_heads_frozen_and_gradient_reaches_representation_and_dynamics_on
   assert any(g is not None and float(tf.reduce_max(tf.abs(g))) > 0 for g in others)
   # A real optimisation step leaves the stored heads untouched.
   optimizer = tf.keras.optimizers.Adam(1e-2)
-  step = TrainStep(c, net, make_network(c, (4,), A), make_network(c, (4,), A), optimizer,
+  step = TrainStep(parts.update_from(c), net, make_network(c, (4,), A), make_network(c, (4,), A),
+                   optimizer,
                    tf.Variable(1, dtype=tf.int64), auxiliary_losses=[module])
   full = dict(seq, policy=np.full((B, L, A), 1 / A, np.float32),
               value=rng_values(B, L))
@@ -302,7 +304,8 @@ def test_weight_zero_gives_bit_identical_parameters_to_no_loss():
     c.learner.batch_size = B
     tf.keras.utils.set_random_seed(0)
     nets = [make_network(c, (4,), A) for _ in range(3)]
-    step = TrainStep(c, *nets, tf.keras.optimizers.Adam(1e-2), tf.Variable(1, dtype=tf.int64))
+    step = TrainStep(parts.update_from(c), *nets, tf.keras.optimizers.Adam(1e-2),
+                     tf.Variable(1, dtype=tf.int64), auxiliary_losses=auxiliary.from_config(c, nets[0]))
     if enabled:
       _randomise_heads(nets[0], np.random.default_rng(13))
       step.auxiliary["past_policies"].push()

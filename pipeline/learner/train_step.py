@@ -30,7 +30,7 @@ from typing import Dict, List, Optional, Tuple
 
 import tensorflow as tf
 
-from pipeline import config_schema
+from pipeline import parts
 from pipeline.learner import auxiliary
 from pipeline.learner import batch as batch_lib
 from pipeline.learner import losses, returns
@@ -79,20 +79,18 @@ class TrainStep:
   """Callable: (replay data {field: [Br, L, ...]}, probability [Br], table size [Br],
   reanalysed data {field: [Bf, L, ...]} or None) -> (metrics {name: []}, priorities [Br])."""
 
-  def __init__(self, config, network, target_network, search_network, optimizer, step,
-               strategy=None, auxiliary_losses=None):
-    """auxiliary_losses: a list of auxiliary losses (default: those the config turns on)."""
-    self.config, self.network, self.optimizer, self.step = config, network, optimizer, step
+  def __init__(self, update: parts.UpdateConfig, network, target_network, search_network,
+               optimizer, step, strategy=None, auxiliary_losses=()):
+    """update: the step's typed config (pipeline/parts.py); auxiliary_losses: a list of
+    auxiliary losses (pipeline/learner/auxiliary.py; from_config builds the config's)."""
+    self.update, self.network, self.optimizer, self.step = update, network, optimizer, step
     self.target_network, self.search_network = target_network, search_network
     self.strategy = strategy or tf.distribute.get_strategy()
-    lc = config.learner
-    self.weights = losses.LossWeights(lc.value_loss_weight, lc.reward_loss_weight,
-                                      lc.policy_loss_weight)
-    self.auxiliary = auxiliary.by_name(auxiliary.from_config(config, network)
-                                       if auxiliary_losses is None else auxiliary_losses)
-    self.period = config.replay.sequence_length - config.replay.sequence_overlap
-    self.start_rule = config_schema.unroll_start_rule(config)
-    jit = bool(lc.jit_compile)
+    self.weights = losses.LossWeights(*update.loss_weights)
+    self.auxiliary = auxiliary.by_name(list(auxiliary_losses))
+    self.period = update.period
+    self.start_rule = update.start_rule
+    jit = update.jit_compile
     self._grads = tf.function(self._loss_and_grads, jit_compile=jit)
     # One device: the update and the moving averages join the XLA program too.
     self._single = tf.function(self._single_device_update, jit_compile=jit)
@@ -106,10 +104,10 @@ class TrainStep:
 
   # ---- inside one replica ------------------------------------------------------
   def _value_targets(self, seq) -> tf.Tensor:
-    c, lc = self.config, self.config.learner
+    u = self.update
     f32 = lambda k: tf.cast(seq[k], tf.float32)
     values = f32("value")
-    if lc.value_bootstrap == "target":
+    if u.value_bootstrap == "target":
       obs = seq["observation"]
       b, length = tf.shape(obs)[0], obs.shape[1]
       flat = tf.reshape(tf.cast(obs, tf.float32), tf.concat([[-1], tf.shape(obs)[2:]], 0))
@@ -118,12 +116,12 @@ class TrainStep:
       # An episode's final observation: 0 after a termination (absorbing).
       values = values * (1.0 - f32("last") * (1.0 - f32("discount")))
     return returns.value_targets(f32("reward"), f32("discount"), values, f32("last"),
-                                 f32("mask"), c.discount, lc.td_lambda, lc.n_step)
+                                 f32("mask"), u.discount, u.td_lambda, u.n_step)
 
   def _starts(self, mask, uniform):
     if self.start_rule == "all":
       return batch_lib.all_starts(mask, self.period)
-    return batch_lib.random_starts(mask, self.config.learner.unroll_steps, uniform)
+    return batch_lib.random_starts(mask, self.update.unroll_steps, uniform)
 
   def _count(self, mask):
     """This replica's number of counted unrolls (before the cross-replica sum)."""
@@ -134,21 +132,21 @@ class TrainStep:
   def _loss_and_grads(self, seq, importance_weights, uniform, random_actions, count):
     """Targets, unrolls, the loss averaged over the global batch's `count` counted
     unrolls, its gradients and the sequences' new priorities [B]."""
-    nc = self.config.network
+    u = self.update
     z = self._value_targets(seq)
     start, weight = self._starts(tf.cast(seq["mask"], tf.float32), uniform)
     batch = batch_lib.make_unroll_batch(seq, z, start, weight, random_actions,
-                                        nc.value_support, nc.reward_support)
+                                        u.value_support, u.reward_support)
     unroll_weight = tf.reshape(importance_weights[:, None] * weight, [-1])
     variables = self.network.trainable_variables
     with tf.GradientTape() as tape:
       values, rewards, policies, latents = unroll(self.network, batch.observation,
                                                   batch.actions,
-                                                  self.config.learner.dynamics_grad_scale)
-      parts = losses.muzero_loss(values, rewards, policies, batch.target_value,
+                                                  u.dynamics_grad_scale)
+      terms = losses.muzero_loss(values, rewards, policies, batch.target_value,
                                  batch.target_reward, batch.target_policy, batch.policy_mask,
                                  self.weights)
-      total, metrics = parts["total"], {}
+      total, metrics = terms["total"], {}
       for aux in self.auxiliary.values():
         extra, extra_metrics = aux(latents, batch, seq)
         total = total + extra
@@ -159,13 +157,13 @@ class TrainStep:
     mean = lambda x: tf.reduce_sum(counted * x) / count  # this replica's share of the mean
     metrics = {k: mean(v) if v.shape.rank else v / self.strategy.num_replicas_in_sync
                for k, v in metrics.items()}
-    metrics.update({f"loss/{k}": mean(v) for k, v in parts.items()})
+    metrics.update({f"loss/{k}": mean(v) for k, v in terms.items()})
     metrics["loss/optimised"] = loss
     metrics["grad_norm"] = tf.linalg.global_norm(grads) / self.strategy.num_replicas_in_sync
     root_value = value_transform.logits_to_scalar(values[:, 0])
     error = tf.reshape(tf.abs(root_value - batch.value_scalar[:, 0]), tf.shape(weight))
     per_sequence = tf.reduce_sum(weight * error, 1) / tf.maximum(tf.reduce_sum(weight, 1), 1.0)
-    priorities = (per_sequence + 1e-3) ** self.config.replay.priority_exponent
+    priorities = (per_sequence + 1e-3) ** u.priority_exponent
     return grads, metrics, priorities
 
   def _replica_step(self, seq, importance_weights, uniform, random_actions):
@@ -178,11 +176,11 @@ class TrainStep:
 
   def _moving_averages(self, step) -> None:
     """The target (every target_update_every steps) and search parameter EMAs."""
-    lc = self.config.learner
-    rate = tf.where(tf.equal(step % lc.target_update_every, 0), lc.target_update_rate, 0.0)
+    u = self.update
+    rate = tf.where(tf.equal(step % u.target_update_every, 0), u.target_update_rate, 0.0)
     moving_average(self.strategy, self.target_network.weights, self.network.weights, rate)
     moving_average(self.strategy, self.search_network.weights, self.network.weights,
-                   tf.constant(lc.search_update_rate))
+                   tf.constant(u.search_update_rate))
 
   def _single_device_update(self, seq, importance_weights, uniform, random_actions):
     count = tf.maximum(self._count(tf.cast(seq["mask"], tf.float32)), 1.0)
@@ -194,14 +192,14 @@ class TrainStep:
 
   # ---- the whole step ------------------------------------------------------------
   def _importance_weights(self, probability, table_size):
-    beta = self.config.replay.importance_exponent
-    if beta == 0.0 or self.config.replay.kind == "queue":
+    beta = self.update.importance_exponent
+    if beta == 0.0:
       return tf.ones_like(probability, tf.float32)
     w = (1.0 / (tf.cast(table_size, tf.float32) * tf.cast(probability, tf.float32))) ** beta
     return w / tf.reduce_max(w)
 
   def _train(self, replay, probability, table_size, fresh):
-    c, lc = self.config, self.config.learner
+    u = self.update
     weights = self._importance_weights(probability, table_size)
     seq = replay
     if fresh is not None:  # reanalysed sequences: drawn uniformly, weight 1
@@ -209,7 +207,7 @@ class TrainStep:
       weights = tf.concat([weights, tf.ones([tf.shape(fresh["mask"])[0]])], 0)
     b, length = seq["mask"].shape[0], seq["mask"].shape[1]
     starts = self.period if self.start_rule == "all" else 1
-    uniform, random_actions = random_draws(c.seed, self.step, b, length, lc.unroll_steps,
+    uniform, random_actions = random_draws(u.seed, self.step, b, length, u.unroll_steps,
                                            starts, self.network.num_actions)
     n = self.strategy.num_replicas_in_sync
     if n == 1:

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pipeline import config_schema
+from pipeline import config_schema, parts
 from pipeline import targets as host_targets
-from pipeline.learner import losses
+from pipeline.learner import auxiliary, losses
 from pipeline.learner.train_step import TrainStep, random_draws, unroll
 from pipeline.networks import value_transform
 from pipeline.networks.muzero_net import make_network
@@ -136,7 +136,8 @@ def _step(c, seed=0):
   for n in nets[1:]:
     n.set_weights(nets[0].get_weights())
   step = tf.Variable(7, dtype=tf.int64)
-  train = TrainStep(c, *nets, tf.keras.optimizers.Adam(1e-3), step)
+  train = TrainStep(parts.update_from(c), *nets, tf.keras.optimizers.Adam(1e-3), step,
+                    auxiliary_losses=auxiliary.from_config(c, nets[0]))
   return train, nets, step
 
 
@@ -188,7 +189,8 @@ def test_a_second_auxiliary_loss_plugs_in_without_changing_the_train_step():
   nets = [make_network(c, (4,), A) for _ in range(3)]
   step = tf.Variable(7, dtype=tf.int64)
   extra = _LatentNorm(0.3)
-  train = TrainStep(c, *nets, tf.keras.optimizers.Adam(1e-3), step, auxiliary_losses=[extra])
+  train = TrainStep(parts.update_from(c), *nets, tf.keras.optimizers.Adam(1e-3), step,
+                    auxiliary_losses=[extra])
   assert train.checkpointables() == {"latent_norm": extra}
   seq = _sequences(np.random.default_rng(5))
   _, random_actions = random_draws(c.seed, step, B, L, K, L - OVERLAP, A)
@@ -197,7 +199,8 @@ def test_a_second_auxiliary_loss_plugs_in_without_changing_the_train_step():
   assert float(metrics["loss/optimised"]) == pytest.approx(expected, rel=1e-5)
   assert "loss/latent_norm" in metrics and int(extra.updates.numpy()) == 1
   with pytest.raises(ValueError, match="two auxiliary losses are named 'latent_norm'"):
-    TrainStep(c, *nets, tf.keras.optimizers.Adam(1e-3), step, auxiliary_losses=[extra, extra])
+    TrainStep(parts.update_from(c), *nets, tf.keras.optimizers.Adam(1e-3), step,
+              auxiliary_losses=[extra, extra])
 
 
 def test_random_starts_give_one_unroll_per_sequence():
