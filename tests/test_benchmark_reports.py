@@ -1,0 +1,25 @@
+"""The MuZero / DQN side-by-side report reads the curves as a hand-made example says."""
+from benchmarks import minatar_dqn, minatar_dqn_report as report
+
+
+def test_values_at_frames_and_wall_clock():
+  curves = {("dqn", "train_running_avg"): [(10.0, 100, 1.0), (20.0, 200, 2.0), (40.0, 400, 4.0)],
+            ("muzero", "selfplay_running_avg"): [(5.0, 50, 0.5), (30.0, 300, 3.5)],
+            ("muzero", "greedy_eval"): [(25.0, 250, 6.0)]}
+  assert report.value_at(curves[("dqn", "train_running_avg")], 99, 1) is None
+  [row] = report.table_rows(["MinAtar/Breakout"], [curves], {"MinAtar/Breakout": 0.49})
+  assert (row["frames"], row["muzero"], row["muzero_eval"]) == (300, 3.5, 6.0)
+  assert row["dqn_at_frames"] == 2.0          # its last value at or before 300 frames
+  assert row["dqn_at_wall"] == 2.0 and row["dqn_frames_at_wall"] == 200  # by 30 s: 200 frames
+  assert row["dqn_last"] == (40.0, 400, 4.0) and row["random"] == 0.49
+  assert "| MinAtar/Breakout | 300 (30 s) | 3.50 | 6.00 | 2.00 | 2.00 (200) | 4.00 (400) | 0.49 |" \
+      in report.markdown([row])
+
+
+def test_dqn_episode_curve_is_the_running_average_at_each_episode_end(tmp_path):
+  path = tmp_path / "episodes.csv"
+  path.write_text("episode,frame_at_start,return\n1,0,1.0\n2,10,3.0\n3,30,5.0\n")
+  log = "INFO:root:Avg return: 0.1 | Time per frame: 0.5\n"
+  # Episode 3 has no end within the frames: dropped. Ends at frames 10 and 30.
+  assert minatar_dqn.dqn_episode_curve(str(path), log) == [
+      (5.0, 10, 0.01), (15.0, 30, 0.99 * 0.01 + 0.03)]
