@@ -41,7 +41,7 @@ SEED = flags.DEFINE_integer("seed", 0, "MuZero's seed (DQN seeds itself).")
 DQN_FRAMES = flags.DEFINE_integer("dqn_frames", 0, "dqn.py's NUM_FRAMES (0: its own, 5M).")
 DQN_GRACE = flags.DEFINE_float("dqn_grace_minutes", 10.0, "With --dqn_frames: how long DQN may "
                                "run past the deadline to reach them.")
-WORKDIR = flags.DEFINE_string("workdir", None, "Where both runs go.", required=True)
+WORKDIR = flags.DEFINE_string("workdir", None, "Where both runs go (required).")
 
 NAMES = {"asterix": "Asterix", "breakout": "Breakout", "freeway": "Freeway", "seaquest": "Seaquest",
          "space_invaders": "SpaceInvaders"}
@@ -173,4 +173,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+  flags.mark_flag_as_required("workdir")
   app.run(main)

@@ -7,8 +7,12 @@ its child processes, its progress line and its evaluations during training.
   PeriodicEvaluation  greedy evaluations every config.evaluate.every_steps learner
                       steps, appended to DIR/eval/curve.csv (a Learner.run after_step hook)
   first_at_target     the first evaluation that reached config.evaluate.target_return
+  RunClock            a run's wall-clock across restarts (DIR/wall_seconds.json)
+  train               the training phase: Reverb, children, learner, evaluations
+  run_result          DIR/result.json's contents after the final evaluation
 """
 import csv
+import json
 import logging
 import os
 import subprocess
@@ -22,6 +26,7 @@ import tensorflow as tf
 from pipeline import config_schema, parts, progress, records
 from pipeline.actors.evaluate import evaluate
 from pipeline.errors import PipelineError
+from pipeline.files import write_json
 
 
 class Children:
@@ -181,3 +186,80 @@ def first_at_target(curve_path: str, target: float) -> Optional[Dict]:
                 "eval_return_mean": float(row["eval_return_mean"]),
                 "eval_episodes": int(row["eval_episodes"])}
   return None
+
+
+class RunClock:
+  """Seconds a run has spent, summed over its restarts; save() writes them."""
+
+  def __init__(self, workdir: str):
+    self.path = os.path.join(workdir, "wall_seconds.json")
+    self.previous = (json.load(open(self.path))["wall_seconds"]
+                     if os.path.exists(self.path) else 0.0)
+    self.started = time.time()
+    self._saved = 0.0
+
+  def seconds(self) -> float:
+    return self.previous + time.time() - self.started
+
+  def save(self, every_seconds: float = 0.0) -> None:
+    """Writes the clock (at most once per every_seconds)."""
+    if time.time() - self._saved >= every_seconds:
+      write_json(self.path, {"wall_seconds": self.seconds()})
+      self._saved = time.time()
+
+
+def train(config, workdir: str, learner_factory, server, child_args: Sequence[str],
+          stop, clock: RunClock, log_every_seconds: float) -> bool:
+  """The training phase of a one-machine run: the children beside `server`, the
+  learner (learner_factory(client)) with periodic evaluations between its steps.
+  True when training ended (budget or evaluation target), False on a stop request."""
+  import reverb  # pylint: disable=g-import-not-at-top
+  from pipeline.replay.dataset import learner_dataset  # pylint: disable=g-import-not-at-top
+  address = f"localhost:{server.port}"
+  client = reverb.Client(address)
+  learner = learner_factory(client)
+  print(f"[pipeline] learner {'resumed at step' if learner.restored else 'starting at step'} "
+        f"{int(learner.step.numpy())}; replay holds "
+        f"{client.server_info()['replay'].current_size} sequences; Reverb on {address}",
+        flush=True)
+  records_dir = records.run_records_dir(workdir)
+  children = Children(config, workdir, child_args)
+  log = ProgressLog(config, records_dir, workdir)
+  periodic = PeriodicEvaluation(config, workdir, learner.search_network, int(learner.step.numpy()),
+                                records_dir, clock.seconds, should_stop=stop)
+  periodic(int(learner.step.numpy()))  # a resumed run's missing evaluation, if any
+
+  def should_stop(step):
+    children.check_alive()
+    clock.save(every_seconds=5.0)
+    return stop() or periodic.reached
+
+  try:
+    learner.run(learner_dataset(address, config, timeout_ms=10_000), should_stop=should_stop,
+                on_log=log, log_every_seconds=log_every_seconds, after_step=periodic)
+  finally:
+    children.stop()
+  if stop():
+    return False
+  if periodic.reached:
+    write_json(os.path.join(workdir, "train.done"),
+               {"learner_steps": int(learner.step.numpy()), "target_reached": True})
+  return True
+
+
+def run_result(config, workdir: str, step: int, summary: Dict, clock: RunClock) -> Dict:
+  """result.json: frames, learner steps, wall seconds, the final evaluation (and the
+  evaluation that reached the target, when one stopped training early)."""
+  result = {
+      "env_frames": total_env_frames(records.run_records_dir(workdir)),
+      "learner_steps": step,
+      "wall_seconds": round(clock.seconds(), 1),
+      "eval_return_mean": summary["eval_return_mean"],
+      "eval_episodes": summary["eval_episodes"],
+      "env": config.env.name,
+  }
+  reached = first_at_target(os.path.join(workdir, "eval", "curve.csv"),
+                            config.evaluate.target_return)
+  if reached:
+    result["target_reached"] = reached
+  return result

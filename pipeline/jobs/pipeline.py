@@ -9,23 +9,17 @@ learner in this process with evaluations between its steps, then the final
 evaluation; writes DIR/result.json. Re-running the same command after a kill
 resumes from the checkpoints; finished stages are skipped.
 """
-import json
 import os
-import time
 
-import reverb
 from absl import flags
 
-from pipeline import records
 from pipeline.errors import run_job
 from pipeline.jobs import _common
 from pipeline.jobs.evaluate import run_evaluation
 from pipeline.learner.checkpointing import restore_search_network
 from pipeline.learner.learner import Learner
-from pipeline.local_run import (Children, PeriodicEvaluation, ProgressLog, first_at_target,
-                                total_env_frames)
+from pipeline.local_run import RunClock, run_result, train
 from pipeline.replay import server as server_lib
-from pipeline.replay.dataset import learner_dataset
 
 PORT = flags.DEFINE_integer("port", 0, "Reverb port (0: any free port).")
 LOG_EVERY = flags.DEFINE_float("log_every_seconds", 10.0, "Seconds between progress lines.")
@@ -49,74 +43,26 @@ def main(argv):
     print(f"pipeline: already finished; result in {result_path}")
     print(open(result_path).read())
     return
-  started = time.time()
-  clock_path = os.path.join(workdir, "wall_seconds.json")
-  previous_seconds = (json.load(open(clock_path))["wall_seconds"]
-                      if os.path.exists(clock_path) else 0.0)
-  records_dir = records.run_records_dir(workdir)
+  clock, stop = RunClock(workdir), _common.StopFlag()
   obs_spec, num_actions = _common.env_specs(config)
-  stop = _common.StopFlag()
-
-  def keep_clock():
-    _common.write_json(clock_path, {"wall_seconds": previous_seconds + time.time() - started})
-
   if not os.path.exists(os.path.join(workdir, "train.done")):
     server = server_lib.start_server(config, _common.replay_signature(config), workdir, PORT.value)
-    address = f"localhost:{server.port}"
-    client = reverb.Client(address)
-    learner = Learner(config, obs_spec.shape, num_actions, workdir, client,
-                      _common.learner_strategy(config))
-    print(f"[pipeline] learner {'resumed at step' if learner.restored else 'starting at step'} "
-          f"{int(learner.step.numpy())}; replay holds "
-          f"{client.server_info()['replay'].current_size} sequences; Reverb on {address}",
-          flush=True)
-    children = Children(config, workdir, child_args(workdir, address))
-    log = ProgressLog(config, records_dir, workdir)
-    periodic = PeriodicEvaluation(config, workdir, learner.search_network, int(learner.step.numpy()),
-                                  records_dir, lambda: previous_seconds + time.time() - started,
-                                  should_stop=stop)
-    periodic(int(learner.step.numpy()))  # a resumed run's missing evaluation, if any
-    last_clock = [0.0]
-
-    def should_stop(step):
-      children.check_alive()
-      if time.time() - last_clock[0] >= 5.0:
-        keep_clock()
-        last_clock[0] = time.time()
-      return stop() or periodic.reached
-
-    try:
-      learner.run(learner_dataset(address, config, timeout_ms=10_000), should_stop=should_stop,
-                  on_log=log, log_every_seconds=LOG_EVERY.value, after_step=periodic)
-    finally:
-      children.stop()
-    if stop():
+    make_learner = lambda client: Learner(config, obs_spec.shape, num_actions, workdir, client,
+                                          _common.learner_strategy(config))
+    if not train(config, workdir, make_learner, server,
+                 child_args(workdir, f"localhost:{server.port}"), stop, clock, LOG_EVERY.value):
       print("[pipeline] stopped; run the same command to resume", flush=True)
-      keep_clock()
+      clock.save()
       return
-    if periodic.reached:
-      _common.write_json(os.path.join(workdir, "train.done"),
-                         {"learner_steps": int(learner.step.numpy()), "target_reached": True})
     server.stop()
   network, step = restore_search_network(config, obs_spec.shape, num_actions, workdir)
   summary = run_evaluation(config, workdir, network, step, stop)
-  keep_clock()
+  clock.save()
   if summary is None:
     print("[pipeline] stopped during the final evaluation; run the same command to resume",
           flush=True)
     return
-  result = {
-      "env_frames": total_env_frames(records_dir),
-      "learner_steps": step,
-      "wall_seconds": round(previous_seconds + time.time() - started, 1),
-      "eval_return_mean": summary["eval_return_mean"],
-      "eval_episodes": summary["eval_episodes"],
-      "env": config.env.name,
-  }
-  reached = first_at_target(os.path.join(workdir, "eval", "curve.csv"),
-                            config.evaluate.target_return)
-  if reached:  # the periodic evaluation that stopped training early
-    result["target_reached"] = reached
+  result = run_result(config, workdir, step, summary, clock)
   _common.write_json(result_path, result)
   print(f"[pipeline] done: eval return {result['eval_return_mean']:.1f} over "
         f"{result['eval_episodes']} episodes, {result['env_frames']} frames, "
