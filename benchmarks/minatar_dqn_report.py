@@ -15,6 +15,7 @@ added), OUT/table.md and OUT/curves.png (return against frames, one panel per
 game, random as a dashed line).
 """
 import csv
+import json
 import os
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -50,24 +51,40 @@ def random_returns(path: str = "pipeline/data/random_baselines.csv") -> Dict[str
 
 
 def game_of(workdir: str) -> str:
-  key = os.path.basename(os.path.normpath(workdir)).replace("dqn_", "", 1)
-  return f"MinAtar/{NAMES[key]}"
+  """The game MuZero played in a workdir (its run's config.json), else the dqn_GAME name."""
+  path = os.path.join(workdir, "muzero", "config.json")
+  if os.path.exists(path):
+    return json.load(open(path))["env"]["name"]
+  return f"MinAtar/{NAMES[os.path.basename(os.path.normpath(workdir)).split('_', 1)[1]]}"
+
+
+def with_dqn_of_the_same_game(games: Sequence[str], curves: Sequence[Dict]) -> List[Dict]:
+  """Each workdir's curves, with DQN's from another workdir of the same game where it has none
+  (a MuZero variant run alone, compared with the DQN run beside the first one)."""
+  key = ("dqn", "train_running_avg")
+  dqn = {}
+  for game, c in zip(games, curves):
+    if c.get(key):
+      dqn.setdefault(game, c[key])
+  return [c if c.get(key) or game not in dqn else {**c, key: dqn[game]}
+          for game, c in zip(games, curves)]
 
 
 def _fmt(x: Optional[float]) -> str:
   return "-" if x is None else f"{x:.2f}"
 
 
-def table_rows(games: Sequence[str], curves: Sequence[Dict], randoms: Dict[str, float]):
+def table_rows(games: Sequence[str], curves: Sequence[Dict], randoms: Dict[str, float],
+               labels: Sequence[str] = ()):
   rows = []
-  for game, c in zip(games, curves):
+  for i, (game, c) in enumerate(zip(games, curves)):
     play = c.get(("muzero", "selfplay_running_avg"), [])
     evals = c.get(("muzero", "greedy_eval"), [])
     dqn = c.get(("dqn", "train_running_avg"), [])
     if not play:
       continue
     wall, frames, ours = play[-1]
-    rows.append({"game": game, "frames": frames, "wall": wall, "muzero": ours,
+    rows.append({"game": game, "run": labels[i] if labels else "", "frames": frames, "wall": wall, "muzero": ours,
                  "muzero_eval": evals[-1][2] if evals else None,
                  "dqn_at_frames": value_at(dqn, frames, 1), "dqn_at_wall": value_at(dqn, wall, 0),
                  "dqn_frames_at_wall": max([p[1] for p in dqn if p[0] <= wall], default=None),
@@ -76,37 +93,45 @@ def table_rows(games: Sequence[str], curves: Sequence[Dict], randoms: Dict[str, 
 
 
 def markdown(rows) -> str:
-  head = ("| game | MuZero frames (wall) | MuZero self-play | MuZero greedy eval | DQN at the "
+  head = ("| game | run | MuZero frames (wall) | MuZero self-play | MuZero greedy eval | DQN at the "
           "same frames | DQN at the same wall-clock (its frames) | DQN at its end (frames) | random |")
-  lines = [head, "|" + " --- |" * 8]
+  lines = [head, "|" + " --- |" * 9]
   for r in rows:
     last = r["dqn_last"]
     lines.append(
-        f"| {r['game']} | {r['frames']:,} ({r['wall']:.0f} s) | {r['muzero']:.2f} | "
+        f"| {r['game']} | {r['run']} | {r['frames']:,} ({r['wall']:.0f} s) | {r['muzero']:.2f} | "
         f"{_fmt(r['muzero_eval'])} | {_fmt(r['dqn_at_frames'])} | {_fmt(r['dqn_at_wall'])} "
         f"({'-' if r['dqn_frames_at_wall'] is None else format(r['dqn_frames_at_wall'], ',')}) | "
         f"{'-' if last is None else f'{last[2]:.2f} ({last[1]:,})'} | {_fmt(r['random'])} |")
   return "\n".join(lines) + "\n"
 
 
-def plot(games, curves, randoms, path: str) -> None:
+def plot(games, curves, randoms, path: str, labels: Sequence[str]) -> None:
   import matplotlib  # pylint: disable=g-import-not-at-top
   matplotlib.use("Agg")
   import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
-  fig, axes = plt.subplots(1, len(games), figsize=(4 * len(games), 3.2), squeeze=False)
-  for ax, game, c in zip(axes[0], games, curves):
-    for (agent, kind), style in ((("dqn", "train_running_avg"), "-"),
-                                 (("muzero", "selfplay_running_avg"), "-"),
-                                 (("muzero", "greedy_eval"), "o--")):
-      pts = c.get((agent, kind), [])
-      if pts:
-        ax.plot([p[1] for p in pts], [p[2] for p in pts], style, ms=3, label=f"{agent} {kind}")
+  order = sorted(set(games), key=games.index)
+  fig, axes = plt.subplots(1, len(order), figsize=(4.2 * len(order), 3.4), squeeze=False)
+  for ax, game in zip(axes[0], order):
+    drew_dqn = False
+    for c, label in zip([c for g, c in zip(games, curves) if g == game],
+                        [l for g, l in zip(games, labels) if g == game]):
+      pts = c.get(("dqn", "train_running_avg"), [])
+      if pts and not drew_dqn:
+        ax.plot([p[1] for p in pts], [p[2] for p in pts], "k-", label="DQN training (running avg)")
+        drew_dqn = True
+      for kind, style, name in (("selfplay_running_avg", "-", "self-play"),
+                                ("greedy_eval", "o--", "greedy eval")):
+        pts = c.get(("muzero", kind), [])
+        if pts:
+          ax.plot([p[1] for p in pts], [p[2] for p in pts], style, ms=3,
+                  label=f"MuZero {label} {name}")
     if game in randoms:
       ax.axhline(randoms[game], color="grey", ls=":", label="random")
     ax.set_title(game)
     ax.set_xlabel("frames")
+    ax.legend(fontsize=6)
   axes[0][0].set_ylabel("return")
-  axes[0][0].legend(fontsize=7)
   fig.tight_layout()
   fig.savefig(path, dpi=110)
   plt.close(fig)
@@ -116,18 +141,20 @@ def main(argv):
   del argv
   os.makedirs(OUT.value, exist_ok=True)
   games = [game_of(w) for w in WORKDIRS.value]
-  curves = [read_curves(os.path.join(w, "curves.csv")) for w in WORKDIRS.value]
+  labels = [os.path.basename(os.path.normpath(w)) for w in WORKDIRS.value]
+  curves = with_dqn_of_the_same_game(
+      games, [read_curves(os.path.join(w, "curves.csv")) for w in WORKDIRS.value])
   randoms = random_returns()
   with open(os.path.join(OUT.value, "curves.csv"), "w", newline="") as f:
     w = csv.writer(f)
-    w.writerow(["game", "agent", "kind", "wall_seconds", "frames", "return"])
-    for game, c in zip(games, curves):
+    w.writerow(["game", "run", "agent", "kind", "wall_seconds", "frames", "return"])
+    for game, label, c in zip(games, labels, curves):
       for (agent, kind), pts in c.items():
-        w.writerows((game, agent, kind, *p) for p in pts)
-  text = markdown(table_rows(games, curves, randoms))
+        w.writerows((game, label, agent, kind, *p) for p in pts)
+  text = markdown(table_rows(games, curves, randoms, labels))
   with open(os.path.join(OUT.value, "table.md"), "w") as f:
     f.write(text)
-  plot(games, curves, randoms, os.path.join(OUT.value, "curves.png"))
+  plot(games, curves, randoms, os.path.join(OUT.value, "curves.png"), labels)
   print(text)
 
 

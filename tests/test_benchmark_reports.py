@@ -7,13 +7,22 @@ def test_values_at_frames_and_wall_clock():
             ("muzero", "selfplay_running_avg"): [(5.0, 50, 0.5), (30.0, 300, 3.5)],
             ("muzero", "greedy_eval"): [(25.0, 250, 6.0)]}
   assert report.value_at(curves[("dqn", "train_running_avg")], 99, 1) is None
-  [row] = report.table_rows(["MinAtar/Breakout"], [curves], {"MinAtar/Breakout": 0.49})
+  [row] = report.table_rows(["MinAtar/Breakout"], [curves], {"MinAtar/Breakout": 0.49}, ["r1"])
   assert (row["frames"], row["muzero"], row["muzero_eval"]) == (300, 3.5, 6.0)
   assert row["dqn_at_frames"] == 2.0          # its last value at or before 300 frames
   assert row["dqn_at_wall"] == 2.0 and row["dqn_frames_at_wall"] == 200  # by 30 s: 200 frames
   assert row["dqn_last"] == (40.0, 400, 4.0) and row["random"] == 0.49
-  assert "| MinAtar/Breakout | 300 (30 s) | 3.50 | 6.00 | 2.00 | 2.00 (200) | 4.00 (400) | 0.49 |" \
+  assert "| MinAtar/Breakout | r1 | 300 (30 s) | 3.50 | 6.00 | 2.00 | 2.00 (200) | 4.00 (400) | 0.49 |" \
       in report.markdown([row])
+
+
+def test_a_muzero_run_alone_borrows_the_dqn_curve_of_its_game():
+  dqn = {("dqn", "train_running_avg"): [(1.0, 10, 0.5)]}
+  alone = {("muzero", "selfplay_running_avg"): [(1.0, 10, 0.7)]}
+  out = report.with_dqn_of_the_same_game(["MinAtar/Breakout", "MinAtar/Breakout", "MinAtar/Asterix"],
+                                         [dqn, alone, dict(alone)])
+  assert out[1][("dqn", "train_running_avg")] == [(1.0, 10, 0.5)]
+  assert ("dqn", "train_running_avg") not in out[2]  # no DQN run of Asterix
 
 
 def test_dqn_episode_curve_is_the_running_average_at_each_episode_end(tmp_path):
