@@ -3,16 +3,19 @@
 Each writer owns its shards: `<kind>-<writer>-<start>.tfrecord`, a new shard
 per process start, so nothing already written is ever rewritten. A record is
 flushed as soon as its episode ends; a reader drops a torn last record (left
-by a kill -9 mid-write), and a restarted writer continues the episode index
+by a kill -9 mid-write) and warns once, in one line, about a damaged shard
+(a corrupted record: the records before it are read), and a restarted writer continues the episode index
 from the records that are complete, so the index has no gap and no duplicate.
 """
 import glob
+import logging
 import os
 import time
 import uuid
 from typing import Dict, List, Optional
 
 import tensorflow as tf
+from google.protobuf.message import DecodeError
 
 # Record fields: name -> (dtype, "int" | "float" | "bytes").
 FIELDS = {
@@ -90,14 +93,31 @@ def _from_example(raw: bytes) -> Dict:
   return out
 
 
+_WARNED = set()
+
+
+def _damaged(path: str, read: int, error: Exception) -> None:
+  """One warning line per damaged shard (a corrupted record, not a torn tail);
+  the file is left as it is."""
+  if path not in _WARNED:
+    _WARNED.add(path)
+    detail = str(error).split("}}")[-1].split("[Op:")[0].strip() or type(error).__name__
+    logging.warning("records: %s is damaged (%s); its first %d records are read, the rest "
+                    "of it is skipped; the file is left as it is", path, detail, read)
+
+
 def _read_shard(path: str) -> List[Dict]:
-  """All complete records of one shard; a torn tail is dropped."""
+  """All complete records of one shard; a torn tail (a kill mid-write) is dropped
+  silently, a damaged record ends the shard with one warning line."""
   episodes = []
   try:
     for raw in tf.data.TFRecordDataset(path).as_numpy_iterator():
       episodes.append(_from_example(raw))
-  except tf.errors.DataLossError:
-    pass  # a record cut short by a kill: not complete, not counted
+  except tf.errors.DataLossError as e:
+    if "truncated record" not in str(e):
+      _damaged(path, len(episodes), e)
+  except (DecodeError, IndexError, UnicodeDecodeError) as e:  # a valid checksum, not our record
+    _damaged(path, len(episodes), e)
   return episodes
 
 
@@ -125,8 +145,11 @@ class EpisodeTail:
         for raw in tf.data.TFRecordDataset(path).skip(done).as_numpy_iterator():
           out.append(_from_example(raw))
           done += 1
-      except tf.errors.DataLossError:
-        pass  # a record being written: read it next time
+      except tf.errors.DataLossError as e:
+        if "truncated record" not in str(e):  # else a record being written: read it next time
+          _damaged(path, done, e)
+      except (DecodeError, IndexError, UnicodeDecodeError) as e:
+        _damaged(path, done, e)
       self.parsed[path] = done
     return out
 

@@ -1,4 +1,5 @@
 """Episode records: append-only, torn tails dropped, indices continue on restart."""
+import logging
 import os
 import shutil
 import time
@@ -34,6 +35,27 @@ def test_a_torn_last_record_is_dropped_and_its_index_reused(tmp_path):
     f.truncate(size - 20)
   assert [e["episode_index"] for e in records.read_episodes(d)] == [0, 1]
   assert records.EpisodeWriter(d, "eval", 0).next_index == 2
+
+
+def test_a_damaged_shard_is_one_warning_line_and_its_records_before_the_damage_are_read(
+    tmp_path, caplog):
+  d = str(tmp_path)
+  w = records.EpisodeWriter(d, "selfplay", 0)
+  for i in range(4):
+    w.write(float(i), 1, 1, 0)
+  w.close()
+  data = bytearray(open(w.path, "rb").read())
+  data[len(data) // 2] ^= 0xFF            # a flipped byte in the third record
+  open(w.path, "wb").write(bytes(data))
+  before = bytes(data)
+  with caplog.at_level(logging.WARNING):
+    got = records.read_episodes(d)
+    tail = records.EpisodeTail(d).new()
+  assert [e["return"] for e in got] == [0.0, 1.0] == [e["return"] for e in tail]
+  lines = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+  assert len(lines) == 1 and "is damaged (corrupted record at" in lines[0]
+  assert "first 2 records are read" in lines[0]
+  assert open(w.path, "rb").read() == before  # left as it was
 
 
 def test_run_records_dir_is_stable_per_run_and_new_for_a_new_run(monkeypatch, tmp_path):

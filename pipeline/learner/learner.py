@@ -19,13 +19,16 @@ then reopens its dataset and goes on from its own step counter); a stop
 request meanwhile checkpoints the learner and ends the run cleanly.
 """
 import concurrent.futures
+import errno
 import json
 import os
+import shutil
 import time
 from typing import Callable, Optional
 
 import tensorflow as tf
 
+from pipeline.errors import PipelineError
 from pipeline.learner import checkpointing
 from pipeline.learner import auxiliary
 from pipeline.learner.train_step import TrainStep
@@ -96,7 +99,19 @@ class Learner:
   def save(self, replay: bool = True) -> None:
     """Learner checkpoint, then (with `replay`) a Reverb checkpoint of the replay."""
     self._wait_for_priorities()
-    self.manager.save(checkpoint_number=int(self.step.numpy()))
+    step = int(self.step.numpy())
+    try:
+      self.manager.save(checkpoint_number=step)
+    except (tf.errors.ResourceExhaustedError, OSError) as e:
+      if "No space left" not in str(e) and getattr(e, "errno", None) != errno.ENOSPC:
+        raise
+      partial = os.path.join(checkpointing.learner_checkpoint_dir(self.workdir), f"ckpt-{step}_temp")
+      shutil.rmtree(partial, ignore_errors=True)  # this save's own partial files
+      raise PipelineError(
+          f"no space left on the device for the learner checkpoint of step {step} in "
+          f"{checkpointing.learner_checkpoint_dir(self.workdir)}; the newest complete one "
+          f"({os.path.basename(self.manager.latest_checkpoint or 'none')}) is kept: free space "
+          "and run the same command to resume") from None
     if self.conn is not None and replay:
       self.conn.call("checkpoint the replay", lambda c: c.checkpoint())
       server_lib.prune_checkpoints(self.workdir)
