@@ -42,7 +42,9 @@ def get_config():
                      ("evaluate.target_return", 475.0), ("evaluate.num_episodes", 20),
                      ("evaluate.num_envs", 20))},
       {"name": "MinAtar/Freeway", "config": "configs/minatar.py",
-       "overrides": (("learner.stop_at_step", 1000), ("actors.envs_per_actor", 8),
+       # The recipe this study was measured with: 4,000 steps, 16 samples per insert.
+       "overrides": (("learner.num_steps", 4000), ("replay.samples_per_insert", 16.0),
+                     ("learner.stop_at_step", 1000), ("actors.envs_per_actor", 8),
                      ("evaluate.every_steps", 500))},
   ]
   c.variants = [

@@ -10,7 +10,7 @@ MinAtar Breakout (its curve over a fixed budget), 3 seeds:
 Gumbel's evaluation uses the same simulations and no noise (the greedy choice).
 Budgets: CartPole up to its recipe's 5,000 steps, stopping at a greedy 475
 (result.json's target_reached has the step, seconds and frames); Breakout
-2,000 steps of its recipe's 4,000-step schedule (learner.stop_at_step).
+3,000 steps of its recipe's 6,000-step schedule (learner.stop_at_step).
 """
 import ml_collections
 
@@ -27,7 +27,7 @@ def get_config():
       {"name": "CartPole-v1", "config": "configs/cartpole.py",
        "overrides": (("evaluate.every_steps", 250),)},
       {"name": "MinAtar/Breakout", "config": "configs/minatar.py",
-       "overrides": (("learner.stop_at_step", 2000), ("evaluate.every_steps", 500))},
+       "overrides": (("learner.stop_at_step", 3000), ("evaluate.every_steps", 500))},
   ]
   c.variants = [
       {"name": "muzero", "overrides": ()},

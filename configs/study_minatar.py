@@ -39,6 +39,8 @@ MINATAR = ("Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders")
 # Freeway's episodes last 2,500 steps: with 32 envs the budget's ~74k frames
 # would end no episode (nothing to score); with 8, about 29.
 PER_GAME = {"Freeway": (("actors.envs_per_actor", 8),)}
+# The MinAtar replay ratio these studies were run with (configs/minatar.py now uses 64).
+SPI_16 = (("replay.samples_per_insert", 16.0),)
 ON_POLICY = (("replay.kind", "queue"), ("learner.batch_size", 16),
              ("replay.min_size_to_sample", 16))
 
@@ -52,14 +54,15 @@ def get_config():
                             ("evaluate.every_steps", 250))}
   minatar = [{"name": f"MinAtar/{g}", "config": "configs/minatar.py",
               "overrides": (("learner.num_steps", 2000), ("evaluate.every_steps", 500))
-              + PER_GAME.get(g, ())}
+              + SPI_16 + PER_GAME.get(g, ())}
              for g in MINATAR]
   on_policy = [
       {"name": "CartPole-v1", "config": "configs/cartpole.py", "setting": "on-policy",
        "overrides": (("learner.num_steps", 600), ("evaluate.target_return", 0.0),
                      ("evaluate.every_steps", 150)) + ON_POLICY},
       {"name": "MinAtar/Breakout", "config": "configs/minatar.py", "setting": "on-policy",
-       "overrides": (("learner.num_steps", 600), ("evaluate.every_steps", 150)) + ON_POLICY},
+       "overrides": (("learner.num_steps", 600), ("evaluate.every_steps", 150)) + SPI_16
+                     + ON_POLICY},
   ]
   c.games = [cartpole] + minatar + on_policy
   c.variants = [

@@ -1,6 +1,6 @@
 """Do the MinAtar recipes learn? MuZero alone on the five MinAtar games at the
-recipe's own budget and schedules (configs/minatar.py: 4,000 learner steps,
-about 130k agent steps), 2 seeds, against each game's measured random return
+recipe's own budget and schedules (configs/minatar.py: 6,000 learner steps at
+64 samples per insert, about 50k agent steps), 2 seeds, against each game's measured random return
 and the published DQN values (issue 12, item 1).
 
     ./run.sh study --config=configs/study_minatar_recipes.py \
@@ -10,7 +10,7 @@ and the published DQN values (issue 12, item 1).
 pipeline/envs/minatar.py), all 6 actions in every game. The per-game settings
 are the comparison study's (configs/study_minatar.py PER_GAME: Freeway plays 8
 envs per actor, its episodes last 2,500 steps). Every run evaluates greedily
-(10 episodes) every 500 steps and scores by the mean of its final 200
+(10 episodes) every 1,000 steps and scores by the mean of its final 200
 self-play episodes.
 """
 import ml_collections
@@ -22,7 +22,7 @@ def get_config():
   c = ml_collections.ConfigDict()
   c.name = "minatar_recipes"
   c.games = [{"name": f"MinAtar/{g}", "config": "configs/minatar.py",
-              "overrides": (("evaluate.every_steps", 500),) + study_minatar.PER_GAME.get(g, ())}
+              "overrides": (("evaluate.every_steps", 1000),) + study_minatar.PER_GAME.get(g, ())}
              for g in study_minatar.MINATAR]
   c.variants = [{"name": "muzero", "overrides": ()}]
   c.seeds = [0, 1]
