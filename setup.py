@@ -33,6 +33,6 @@ setuptools.setup(
     ],
     # mctx is a test-time oracle for the search only. "gpu": TensorFlow with
     # its CUDA libraries from the package registry (./run.sh setup --gpu).
-    extras_require={"test": ["pytest", "pytest-timeout", "mctx==0.0.5"],
+    extras_require={"test": ["pytest", "pytest-timeout", "pytest-xdist", "mctx==0.0.5"],
                     "gpu": ["tensorflow[and-cuda]==2.15.1"]},
 )

@@ -23,13 +23,15 @@ DQN alone.
 """
 import csv
 import os
-import re
 import signal
 import subprocess
 import sys
 import time
 
 from absl import app, flags
+
+sys.path.insert(0, os.getcwd())
+from benchmarks.minatar_dqn_curves import NAMES, dqn_curve, dqn_episode_curve, muzero_curves  # pylint: disable=g-import-not-at-top
 
 GAME = flags.DEFINE_string("game", "breakout", "MinAtar game id (asterix, breakout, freeway, seaquest, space_invaders).")
 MINUTES = flags.DEFINE_float("minutes", 20.0, "Wall-clock of both runs.")
@@ -42,18 +44,6 @@ DQN_FRAMES = flags.DEFINE_integer("dqn_frames", 0, "dqn.py's NUM_FRAMES (0: its 
 DQN_GRACE = flags.DEFINE_float("dqn_grace_minutes", 10.0, "With --dqn_frames: how long DQN may "
                                "run past the deadline to reach them.")
 WORKDIR = flags.DEFINE_string("workdir", None, "Where both runs go (required).")
-
-NAMES = {"asterix": "Asterix", "breakout": "Breakout", "freeway": "Freeway", "seaquest": "Seaquest",
-         "space_invaders": "SpaceInvaders"}
-_DQN_LINE = re.compile(r"Episode (\d+) \| Return: ([-\d.e]+) \| Avg return: ([-\d.e]+) \| "
-                       r"Frame: (\d+) \| Time per frame: ([\d.e-]+)")
-
-
-def dqn_curve(log_text: str):
-  """[(wall seconds, frames, running average return)] from dqn.py's log lines."""
-  return [(int(m.group(4)) * float(m.group(5)), int(m.group(4)), float(m.group(3)))
-          for m in _DQN_LINE.finditer(log_text)]
-
 
 # Runs dqn.py with NUM_FRAMES = argv[2], then writes its per-episode data as CSV (argv[3]).
 _DQN_RUNNER = """
@@ -74,44 +64,6 @@ with open(out_csv, "w", newline="") as f:
     for i, (t, g) in enumerate(zip(data["frame_stamps"], data["returns"])):
         w.writerow([i + 1, int(t), float(g)])
 """
-
-
-def dqn_episode_curve(episodes_csv: str, log_text: str):
-  """[(wall seconds, frames, running average)] after each DQN episode, from its saved
-  per-episode data; wall = frames x the seconds per frame of its final log line."""
-  per_frame = re.findall(r"Avg return: [-\d.e]+ \| Time per frame: ([\d.e-]+)", log_text)
-  seconds_per_frame = float(per_frame[-1]) if per_frame else float("nan")
-  rows = list(csv.DictReader(open(episodes_csv)))
-  out, avg = [], 0.0
-  for i, row in enumerate(rows):
-    end = int(rows[i + 1]["frame_at_start"]) if i + 1 < len(rows) else None
-    if end is None:
-      break  # the last episode was cut by NUM_FRAMES
-    avg = 0.99 * avg + 0.01 * float(row["return"])
-    out.append((end * seconds_per_frame, end, avg))
-  return out
-
-
-def muzero_curves(workdir: str):
-  """(self-play [(wall s, frames, running average)], eval [(wall s, frames, mean return)])."""
-  sys.path.insert(0, os.getcwd())
-  from pipeline import records
-  from pipeline.scoring.scores import run_timeline
-  pointer = os.path.join(workdir, "records")
-  episodes = records.read_episodes(open(pointer).read().strip(), kind="selfplay") if os.path.exists(pointer) else []
-  frames, returns = run_timeline(episodes)
-  walls = sorted(e["wall_time"] for e in episodes)
-  start = walls[0] if walls else 0.0
-  play, avg = [], 0.0
-  for wall, f, g in zip(walls, frames, returns):  # wall_time is float32: coarse, for the x-axis only
-    avg = 0.99 * avg + 0.01 * g
-    play.append((wall - start, int(f), avg))
-  evals = []
-  path = os.path.join(workdir, "eval", "curve.csv")
-  if os.path.exists(path):
-    for row in csv.DictReader(open(path)):
-      evals.append((float(row["wall_seconds"]), int(row["env_frames"]), float(row["eval_return_mean"])))
-  return play, evals
 
 
 def main(argv):

@@ -23,7 +23,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from absl import app, flags
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchmarks.minatar_dqn import NAMES  # pylint: disable=g-import-not-at-top
+from benchmarks.minatar_dqn_curves import NAMES  # pylint: disable=g-import-not-at-top
 
 WORKDIRS = flags.DEFINE_list("workdirs", [], "bench minatar_dqn workdirs (dqn_GAME).")
 OUT = flags.DEFINE_string("out", None, "Output directory.", required=True)

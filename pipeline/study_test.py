@@ -53,7 +53,8 @@ def _load(path):
 
 @pytest.mark.parametrize("path", ["configs/study_default.py", "configs/study_minatar.py",
                                   "configs/study_pve_cartpole.py", "configs/study_minatar_recipes.py",
-                                  "configs/study_gumbel.py", "configs/study_schedule_cartpole.py"])
+                                  "configs/study_gumbel.py", "configs/study_schedule_cartpole.py",
+                                  "configs/study_minatar_2000.py"])
 def test_every_run_of_a_study_config_is_a_valid_run_config(path):
   from pipeline import config_schema
   specs = study.expand(_load(path))

@@ -1,5 +1,5 @@
 """The MuZero / DQN side-by-side report reads the curves as a hand-made example says."""
-from benchmarks import minatar_dqn, minatar_dqn_report as report
+from benchmarks import minatar_dqn_curves, minatar_dqn_report as report
 
 
 def test_values_at_frames_and_wall_clock():
@@ -30,5 +30,5 @@ def test_dqn_episode_curve_is_the_running_average_at_each_episode_end(tmp_path):
   path.write_text("episode,frame_at_start,return\n1,0,1.0\n2,10,3.0\n3,30,5.0\n")
   log = "INFO:root:Avg return: 0.1 | Time per frame: 0.5\n"
   # Episode 3 has no end within the frames: dropped. Ends at frames 10 and 30.
-  assert minatar_dqn.dqn_episode_curve(str(path), log) == [
+  assert minatar_dqn_curves.dqn_episode_curve(str(path), log) == [
       (5.0, 10, 0.01), (15.0, 30, 0.99 * 0.01 + 0.03)]
