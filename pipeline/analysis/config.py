@@ -31,6 +31,15 @@ def base_config() -> ml_collections.ConfigDict:
   c.likelihood.num_states = 16
   c.likelihood.checkpoints = "last"  # "last" or "all"
 
+  # Online performance through training (Figure 2): at every analysed checkpoint,
+  # episodes acting by MuZero's search (learned model, value-head leaves, the
+  # run's simulations, most visited action) and by its policy prior alone,
+  # sampled (the paper's baseline) and argmax.
+  c.online = ml_collections.ConfigDict()
+  c.online.num_episodes = 8
+  c.online.max_episode_steps = 500
+  c.online.num_simulations = 0       # 0: the run's search.num_simulations
+
   # Planning with the learned or the true model (Figure 7), at the last checkpoint.
   c.planning = ml_collections.ConfigDict()
   c.planning.budgets = (2, 4, 8, 16, 32)

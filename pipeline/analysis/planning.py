@@ -3,13 +3,14 @@
   play_episodes: episodes in the true environment, acting by MCTS with a
     model (learned or true; true_model / learned_model), the most visited
     action each step, no root noise. Scored by the episode return.
-  play_prior: the policy prior alone (the argmax of the policy head).
+  play_prior: the policy prior alone: actions sampled from the policy head
+    (He et al.'s baseline, Figure 2), or its argmax.
   search_statistics: at given states, one search with the learned model;
     TV and KL between the policy prior and the root's empirical visit
     distribution (1 + N(a)) / (|A| + sum_b N(b)), and the value-prediction
     error of every simulated trajectory (root to each expanded node).
 """
-from typing import Callable, List, NamedTuple
+from typing import Callable, List, NamedTuple, Optional
 
 import numpy as np
 
@@ -53,9 +54,18 @@ def play_episodes(envs: List[object], model, search_config: base.SearchConfig, m
   return returns
 
 
+def prior_actions(logits: np.ndarray, rng: Optional[np.random.Generator]) -> np.ndarray:
+  """[B] actions from logits [B, A]: sampled from softmax(logits) with `rng`, the argmax without."""
+  if rng is None:
+    return np.argmax(logits, axis=1)
+  probs = softmax(np.asarray(logits, np.float64))
+  return np.array([rng.choice(probs.shape[1], p=p) for p in probs])
+
+
 def play_prior(envs: List[object], policy_logits: Callable[[np.ndarray], np.ndarray],
-               max_steps: int) -> np.ndarray:
-  """Returns [E] acting by the argmax of policy_logits(observations [B, *obs])."""
+               max_steps: int, rng: Optional[np.random.Generator] = None) -> np.ndarray:
+  """Returns [E] acting by policy_logits(observations [B, *obs]): actions sampled
+  with `rng`, else the argmax (prior_actions)."""
   timesteps = [env.reset() for env in envs]
   returns = np.zeros(len(envs))
   active = np.ones(len(envs), bool)
@@ -64,7 +74,7 @@ def play_prior(envs: List[object], policy_logits: Callable[[np.ndarray], np.ndar
     if not len(rows):
       break
     logits = policy_logits(np.stack([timesteps[i].observation for i in rows]))
-    for i, a in zip(rows, np.argmax(logits, axis=1)):
+    for i, a in zip(rows, prior_actions(logits, rng)):
       timesteps[i] = envs[i].step(int(a))
       returns[i] += timesteps[i].reward
       active[i] = not timesteps[i].last()

@@ -3,6 +3,7 @@
   write_report(results, out_dir) -> summary dict (also out_dir/summary.json)
 
 Files, numbered as He et al.'s figures:
+  fig2_online_performance.png       online_performance.{md,csv}
   fig3_value_error_by_horizon.png   value_error_by_horizon.{md,csv}
   fig4_error_vs_likelihood.png      likelihood.{md,csv}
   fig5_cross_checkpoint.png         cross_checkpoint.{md,csv}
@@ -60,6 +61,34 @@ def _budget_ticks(ax, budgets) -> None:
 
 def _title(results) -> str:
   return f"{results['env']}"
+
+
+# ---- Figure 2 -----------------------------------------------------------------
+ONLINE_STYLE = {"mcts": (ORANGE, "-", "MCTS (learned model)"),
+                "prior_sampled": (BLUE, "-", "policy prior, sampled"),
+                "prior_argmax": (BLUE, ":", "policy prior, argmax")}
+
+
+def figure2(results, out_dir) -> Dict:
+  """Episode return of the search and of the prior alone at each checkpoint (mean +- SE)."""
+  o = results["online"]
+  steps = o["checkpoints"]
+  fig, ax = plt.subplots(figsize=(6.4, 4.2))
+  rows, summary = [], {"checkpoints": steps}
+  for policy, returns in o["returns"].items():
+    stats = [_mean_se(r) for r in returns]
+    color, style, label = ONLINE_STYLE[policy]
+    ax.errorbar(steps, [m for m, _ in stats], yerr=[e for _, e in stats], capsize=3, marker="o",
+                color=color, linestyle=style, label=label)
+    rows += [[policy, x, m, e, len(r)] for x, (m, e), r in zip(steps, stats, returns)]
+    summary[policy] = [round(m, 2) for m, _ in stats]
+  ax.set(xlabel="learner step (checkpoint)", ylabel="episode return",
+         title=f"{_title(results)}: online performance through training")
+  ax.legend(fontsize=8)
+  _save(fig, out_dir, "fig2_online_performance.png")
+  _write_table(out_dir, "online_performance", ["policy", "checkpoint", "return_mean",
+                                               "return_se", "episodes"], rows)
+  return summary
 
 
 # ---- Figure 3 -----------------------------------------------------------------
@@ -248,6 +277,7 @@ def write_report(results, out_dir: str) -> Dict:
              "horizon": results["horizon"], "temperatures": results["temperatures"],
              "behaviour_returns_mean": [float(np.mean(r)) if r else None
                                         for r in results["behaviour_returns"]]}
+  summary["figure2"] = figure2(results, out_dir)
   summary["figure3"] = figure3(results, out_dir)
   summary["figure4"] = figure4(results, out_dir)
   summary["figure5"] = figure5(results, out_dir)

@@ -8,6 +8,8 @@ are unchanged, so a killed analysis resumes where it stopped):
   cross-<X>-<Y>       model X evaluating behaviour policy Y, horizons 1..K
                       (Figure 5; the diagonal X = Y is Figure 3)
   likelihood-<X>      every sequence of length h: probability and error (Figure 4)
+  online-<X>-<policy> episodes acting by MuZero's search or by its policy prior
+                      alone, sampled or argmax, at every checkpoint (Figure 2)
   prior-<X>           episodes acting by the policy prior alone (Figure 7's baseline)
   plan-<X>-<model>-<prior>-<n>   episodes of MCTS with n simulations (Figure 7)
   search-<X>-<prior>-<n>         TV, KL, trajectory errors of searches (Figure 6)
@@ -33,6 +35,8 @@ from pipeline.errors import PipelineError
 
 VERSION = 2  # bump when a part's meaning changes: old cache entries are recomputed
 MODELS = ("learned", "true")
+# Figure 2's policies: the search (learned model, value-head leaves) and its prior alone.
+ONLINE_POLICIES = ("mcts", "prior_sampled", "prior_argmax")
 
 
 def _mean_se(x: np.ndarray, axis: int = 0):
@@ -76,6 +80,8 @@ class Analysis:
                        ("value_error.num_samples", c.value_error.num_samples),
                        ("likelihood.horizon", c.likelihood.horizon),
                        ("planning.num_episodes", c.planning.num_episodes),
+                       ("online.num_episodes", c.online.num_episodes),
+                       ("online.max_episode_steps", c.online.max_episode_steps),
                        ("planning.max_episode_steps", c.planning.max_episode_steps)):
       if value < 1:
         raise PipelineError(f"config.{key}={value}; must be >= 1")
@@ -127,7 +133,7 @@ class Analysis:
     plan = len(c.planning.models) * len(c.planning.priors) * len(c.planning.budgets)
     stats = len(c.planning.priors) * len(c.planning.budgets)
     likelihood = n if c.likelihood.checkpoints == "all" else 1
-    return n + n * n + likelihood + 1 + plan + stats
+    return n + n * n + len(ONLINE_POLICIES) * n + likelihood + 1 + plan + stats
 
   # ---- building blocks ------------------------------------------------------
   def network(self, step: int):
@@ -224,6 +230,23 @@ class Analysis:
                                  self.config.planning.max_episode_steps)
     return self._part(f"prior-{step}", self._planning_settings(step, cell="prior"), compute)
 
+  def online_cell(self, step: int, policy: str) -> np.ndarray:
+    """[E] returns of episodes acting by `policy` (ONLINE_POLICIES) at checkpoint `step`."""
+    o, name = self.config.online, f"online-{step}-{policy}"
+    settings = dict(v=VERSION, env=self.run_config.env.to_dict(), seed=self.config.seed,
+                    online=o.to_dict(), ckpt=self._ckpt(step), policy=policy)
+
+    def compute():
+      rng = np.random.default_rng(self._seed(name))
+      envs = [self.make_env(self._seed("online") % 100_000 + i) for i in range(o.num_episodes)]
+      if policy == "mcts":
+        sims = o.num_simulations or self.run_config.search.num_simulations
+        return planning.play_episodes(envs, self.learned(step, "policy", 0, rng),
+                                      self.search_config(sims), o.max_episode_steps, rng)
+      return planning.play_prior(envs, self.learned(step).policy_logits, o.max_episode_steps,
+                                 rng if policy == "prior_sampled" else None)
+    return self._part(name, settings, compute)
+
   def _planning_model(self, step: int, model: str, prior: str, rng):
     p = self.config.planning
     if model == "learned":
@@ -277,6 +300,9 @@ class Analysis:
                "temperatures": [self.temperature(x) for x in self.steps],
                "behaviour_returns": [collected[x].episode_returns for x in self.steps]}
     results.update(self._cross(collected))
+    results["online"] = {"checkpoints": self.steps, "returns": {
+        policy: np.stack([self.online_cell(x, policy) for x in self.steps])  # [X, E]
+        for policy in ONLINE_POLICIES}}
     results["likelihood"] = {x: self.likelihood(x, collected[x].roots)
                              for x in self.likelihood_steps()}
     results["planning"] = self._planning()

@@ -39,6 +39,7 @@ def tiny_analysis():
   c.planning.num_episodes, c.planning.max_episode_steps = 2, 8
   c.planning.rollout_horizon = 3
   c.search_stats.num_states = 3
+  c.online.num_episodes, c.online.max_episode_steps = 2, 8
   return c
 
 
@@ -64,19 +65,24 @@ def test_cross_matrix_has_a_row_and_a_column_per_checkpoint(analysed):
 def test_outputs_and_progress(analysed):
   workdir, results, summary, lines = analysed
   out = os.path.join(workdir, "analysis")
-  for name in ("fig3_value_error_by_horizon.png", "fig4_error_vs_likelihood.png",
+  for name in ("fig2_online_performance.png", "fig3_value_error_by_horizon.png", "fig4_error_vs_likelihood.png",
                "fig5_cross_checkpoint.png", "fig6_search_regularisation.png",
                "fig7_planning.png", "summary.json"):
     assert os.path.getsize(os.path.join(out, name)) > 0, name
-  for table in ("value_error_by_horizon", "likelihood", "cross_checkpoint", "search_stats",
+  for table in ("online_performance", "value_error_by_horizon", "likelihood", "cross_checkpoint", "search_stats",
                 "planning"):
     assert os.path.exists(os.path.join(out, f"{table}.md"))
     assert os.path.exists(os.path.join(out, f"{table}.csv"))
   assert results["likelihood"][30].probs.shape == (2, 2 ** 3)
   np.testing.assert_allclose(results["likelihood"][30].probs.sum(axis=1), 1.0)
   assert results["planning"]["returns"]["true", "uniform"].shape == (2, 2)
+  for policy in ("mcts", "prior_sampled", "prior_argmax"):  # [checkpoints, episodes]
+    assert results["online"]["returns"][policy].shape == (3, 2)
+    assert len(summary["figure2"][policy]) == 3
   assert summary["figure4"][30]["sequences"] == 8
   assert lines[-1].startswith("[") and "search-30-uniform-4" in lines[-1]
+  parts = [line for line in lines if line.startswith("[")]
+  assert parts[-1].startswith(f"[{len(parts)}/{len(parts)}]")  # the part count is right
   assert json.load(open(os.path.join(out, "summary.json")))["checkpoints"] == list(STEPS)
 
 
