@@ -35,7 +35,7 @@ def _mean_se(x) -> tuple:
   return float(x.mean()), float(se)
 
 
-def _write_table(out_dir: str, name: str, header: Sequence[str], rows: List[Sequence]) -> None:
+def write_table(out_dir: str, name: str, header: Sequence[str], rows: List[Sequence]) -> None:
   with open(os.path.join(out_dir, f"{name}.csv"), "w", newline="") as f:
     w = csv.writer(f)
     w.writerow(header)
@@ -86,9 +86,23 @@ def figure2(results, out_dir) -> Dict:
          title=f"{_title(results)}: online performance through training")
   ax.legend(fontsize=8)
   _save(fig, out_dir, "fig2_online_performance.png")
-  _write_table(out_dir, "online_performance", ["policy", "checkpoint", "return_mean",
+  write_table(out_dir, "online_performance", ["policy", "checkpoint", "return_mean",
                                                "return_se", "episodes"], rows)
   return summary
+
+
+def figure2_over_seeds(mean: Dict, se: Dict, runs: int, env: str, out_dir: str) -> None:
+  """Figure 2 from seeds.aggregate: each policy's mean return over runs, +- SE over runs."""
+  fig, ax = plt.subplots(figsize=(6.4, 4.2))
+  steps = mean["checkpoints"]
+  for policy, (color, style, label) in ONLINE_STYLE.items():
+    if policy in mean:
+      ax.errorbar(steps, mean[policy], yerr=se[policy], capsize=3, marker="o", color=color,
+                  linestyle=style, label=label)
+  ax.set(xlabel="learner step (checkpoint)", ylabel="episode return",
+         title=f"{env}: online performance, mean +- SE over {runs} runs")
+  ax.legend(fontsize=8)
+  _save(fig, out_dir, "fig2_online_performance_seeds.png")
 
 
 # ---- Figure 3 -----------------------------------------------------------------
@@ -116,7 +130,7 @@ def figure3(results, out_dir) -> Dict:
   rows = [[step, k + 1, float(diag[i, k]), float(diag_se[i, k]),
            float(results["cross_def1"][i, i, k])]
           for i, step in enumerate(steps) for k in range(h)]
-  _write_table(out_dir, "value_error_by_horizon",
+  write_table(out_dir, "value_error_by_horizon",
                ["checkpoint", "horizon", "def2_error", "def2_se", "def1_error"], rows)
   return {"def2_by_horizon": {int(s): diag[i].round(5).tolist() for i, s in enumerate(steps)},
           "def1_by_horizon": {int(s): results["cross_def1"][i, i].round(5).tolist()
@@ -160,7 +174,7 @@ def figure4(results, out_dir) -> Dict:
     rows += [[step, r, float(stats.prob_mean[r]), float(stats.prob_se[r]),
               float(stats.error_mean[r]), float(stats.error_se[r])] for r in range(q)]
   _save(fig, out_dir, "fig4_error_vs_likelihood.png")
-  _write_table(out_dir, "likelihood",
+  write_table(out_dir, "likelihood",
                ["checkpoint", "rank", "prob_mean", "prob_se", "error_mean", "error_se"], rows)
   with open(os.path.join(out_dir, "likelihood.md"), "w") as f:  # the full table is in the CSV
     f.write("| checkpoint | sequences | states | Spearman(prob, error) | error, most likely | "
@@ -194,7 +208,7 @@ def figure5(results, out_dir) -> Dict:
   se = results["cross_def2_se"][:, :, -1]
   rows = [[steps[i], steps[j], float(m[i, j]), float(se[i, j])]
           for i in range(len(steps)) for j in range(len(steps))]
-  _write_table(out_dir, "cross_checkpoint", ["model_step", "policy_step", "def2_error", "se"], rows)
+  write_table(out_dir, "cross_checkpoint", ["model_step", "policy_step", "def2_error", "se"], rows)
   with open(os.path.join(out_dir, "cross_checkpoint.md"), "w") as f:
     f.write("| model \\ policy | " + " | ".join(str(s) for s in steps) + " |\n")
     f.write("|---|" + "---|" * len(steps) + "\n")
@@ -234,7 +248,7 @@ def figure6(results, out_dir) -> Dict:
   axes[0].legend()
   axes[1].set_title(f"{_title(results)}, step {s['checkpoint']}")
   _save(fig, out_dir, "fig6_search_regularisation.png")
-  _write_table(out_dir, "search_stats",
+  write_table(out_dir, "search_stats",
                ["prior", "simulations", "trajectory_error", "trajectory_error_se", "tv", "tv_se",
                 "kl", "kl_se", "mean_depth"], rows)
   summary["budgets"] = budgets
@@ -265,7 +279,7 @@ def figure7(results, out_dir) -> Dict:
   _budget_ticks(ax, budgets)
   ax.legend(fontsize=8)
   _save(fig, out_dir, "fig7_planning.png")
-  _write_table(out_dir, "planning", ["model", "prior", "simulations", "return_mean",
+  write_table(out_dir, "planning", ["model", "prior", "simulations", "return_mean",
                                      "return_se", "episodes"], rows)
   return summary
 

@@ -118,3 +118,13 @@ def test_the_stage_reports_a_missing_run_in_one_line(tmp_path):
                         text=True, timeout=120)
   assert proc.returncode == 2
   assert proc.stderr.strip().splitlines()[-1].startswith("error: --workdir=")
+
+
+def test_a_seeds_report_of_the_analysed_runs(analysed, tmp_path):
+  from pipeline.analysis import seeds
+  _, _, summary, _ = analysed
+  out = seeds.write_seeds_report([summary, summary], str(tmp_path / "seeds"))
+  assert out["n"] == 2 and out["se"]["figure2"]["mcts"] == [0.0] * 3
+  for name in ("seeds_summary.json", "seeds_summary.md", "seeds_summary.csv",
+               "fig2_online_performance_seeds.png"):
+    assert os.path.getsize(tmp_path / "seeds" / name) > 0

@@ -6,6 +6,15 @@ Reads RUN/config.json and RUN/checkpoints/ckpt-*, writes figures (PNG),
 tables (Markdown and CSV) and summary.json to RUN/analysis/ (or --out_dir).
 Finished parts are cached in RUN/analysis/cache/: run it again after a kill
 and it goes on where it stopped. See pipeline/analysis/stage.py.
+
+Over seeds (runs of one config, e.g. a study's seeds of one game and variant):
+
+    ./run.sh analyse --config=configs/analysis_cartpole.py --runs=RUN_S0,RUN_S1,RUN_S2 \
+        --out_dir=docs/analysis/cartpole_seeds
+
+analyses each run as above (each in its own RUN/analysis/), then writes the
+mean and standard error over the runs of every number of their summaries to
+--out_dir (pipeline/analysis/seeds.py).
 """
 import os
 import time
@@ -19,6 +28,8 @@ CONFIG = config_flags.DEFINE_config_file("config", None, "Analysis config (confi
 WORKDIR = flags.DEFINE_string("workdir", None, "The run directory to analyse.")
 OUT_DIR = flags.DEFINE_string("out_dir", "", "Where figures and tables go (default RUN/analysis).")
 TF_THREADS = flags.DEFINE_integer("tf_threads", 1, "TensorFlow intra/inter-op threads.")
+RUNS = flags.DEFINE_list("runs", [], "Runs of one config (seeds) to analyse and aggregate; "
+                         "instead of --workdir, with --out_dir.")
 
 
 def main(argv):
@@ -26,10 +37,13 @@ def main(argv):
     raise PipelineError(f"unexpected arguments: {' '.join(argv[1:])}")
   if not flags.FLAGS["config"].config_filename:
     raise PipelineError("--config=configs/analysis_NAME.py is required")
-  if not WORKDIR.value:
-    raise PipelineError("--workdir=RUN is required")
-  if not os.path.isdir(WORKDIR.value):
-    raise PipelineError(f"--workdir={WORKDIR.value}: no such directory")
+  if bool(WORKDIR.value) == bool(RUNS.value):
+    raise PipelineError("give --workdir=RUN, or --runs=RUN,RUN,... with --out_dir")
+  if RUNS.value and not OUT_DIR.value:
+    raise PipelineError("--runs needs --out_dir (where the aggregate over the runs goes)")
+  for run in RUNS.value or [WORKDIR.value]:
+    if not os.path.isdir(run):
+      raise PipelineError(f"{'--runs: ' if RUNS.value else '--workdir='}{run}: no such directory")
   try:
     config = CONFIG.value
   except OSError as e:
@@ -44,6 +58,15 @@ def main(argv):
 
   def log(line):
     print(f"analyse {time.time() - start:6.0f}s  {line}", flush=True)
+  if RUNS.value:
+    from pipeline.analysis import seeds
+    summaries = []
+    for run in RUNS.value:
+      analysis = Analysis(config, run, log)
+      summaries.append(report.write_report(analysis.run(), analysis.out_dir))
+    seeds.write_seeds_report(summaries, OUT_DIR.value)
+    log(f"{len(summaries)} runs analysed; mean and SE over them in {OUT_DIR.value}")
+    return
   analysis = Analysis(config, WORKDIR.value, log)
   results = analysis.run()
   out_dir = OUT_DIR.value or analysis.out_dir
