@@ -33,6 +33,9 @@ def base_config() -> ml_collections.ConfigDict:
   c.env.frame_stack = 4               # frames in an observation (MuZero: 32)
   c.env.action_planes = True          # stack the past actions as planes (MuZero)
   c.env.repeat_action_probability = 0.0  # sticky actions; 0: none
+  # MinAtar's sticky actions (its own default, 0.1); 0: a deterministic response
+  # to the agent's action, as He et al.'s analyses assume (configs/analysis_minatar.py).
+  c.env.sticky_action_prob = 0.1
 
   c.network = ml_collections.ConfigDict()
   c.network.torso = "mlp"          # "mlp" (vector obs), "resconv" (images) or "atari"
@@ -199,7 +202,7 @@ _NON_NEGATIVE = ("learner.stop_at_step", "search.gumbel_scale", "learner.max_gra
                  "network.num_blocks")
 _UNIT = ("discount", "learner.td_lambda", "learner.target_update_rate",
          "learner.search_update_rate", "search.dirichlet_fraction",
-         "env.repeat_action_probability")
+         "env.repeat_action_probability", "env.sticky_action_prob")
 
 
 def get_dotted(config, dotted: str):

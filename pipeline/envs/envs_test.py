@@ -55,3 +55,22 @@ def test_cartpole_termination_has_discount_zero():
   while not ts.last():
     ts = env.step(0)   # always pushing left: the pole falls
   assert ts.discount == 0.0
+
+
+def test_minatar_sticky_actions_come_from_the_config():
+  from pipeline import config_schema
+  config = config_schema.base_config()
+  config.env.name = "MinAtar/Breakout"
+  assert registry.make_from_config(config, seed=0)._env.sticky_action_prob == 0.1  # MinAtar's
+  config.env.sticky_action_prob = 0.0
+  env = registry.make_from_config(config, seed=0)
+  assert env._env.sticky_action_prob == 0.0
+  # Without sticky actions the action taken is the action given, every time: from one
+  # saved state, action 1 (left) then action 3 (right) give two different futures.
+  env.reset()
+  state = env.get_state()
+  futures = []
+  for action in (1, 3):
+    env.set_state(state)
+    futures.append([env.step(action).observation.copy() for _ in range(3)])
+  assert any((a != b).any() for a, b in zip(*futures))

@@ -19,8 +19,11 @@ NAMES = {"asterix": "Asterix", "breakout": "Breakout", "freeway": "Freeway",
 
 class MinAtarEnv(dm_env.Environment):
 
-  def __init__(self, game: str, seed: int, max_episode_steps: int = 0):
-    self._env = MinAtarEnvironment(game, sticky_action_prob=0.1)
+  def __init__(self, game: str, seed: int, max_episode_steps: int = 0,
+               sticky_action_prob: float = 0.1):
+    """sticky_action_prob: MinAtar's chance of repeating the previous action (its
+    default 0.1; 0: none)."""
+    self._env = MinAtarEnvironment(game, sticky_action_prob=sticky_action_prob)
     self._env.seed(seed)
     self._max_steps = max_episode_steps or 100_000
     self._steps = 0
@@ -69,4 +72,4 @@ for _game in GAMES:
   registry.register(
       f"MinAtar/{NAMES[_game]}",
       lambda seed, training=True, _g=_game, **kw: MinAtarEnv(_g, seed, **kw),
-      config_keys=("max_episode_steps",))
+      config_keys=("max_episode_steps", "sticky_action_prob"))
