@@ -171,13 +171,16 @@ class SelfPlayActor:
         last_log = time.time()
     self.close()
 
-  def close(self, timeout_ms: int = 5000):
+  def close(self, timeout_ms: int = 3000):
     """Closes the records (each finished game is already on disk) and the
-    writers, waiting up to timeout_ms each for the server to take their items
-    (0: not at all, e.g. on a stop request)."""
+    writers, waiting up to timeout_ms in all (not per writer: a rate limiter
+    that holds every writer must not multiply it) for the server to take
+    their items (0: not at all, e.g. on a stop request)."""
     self.episodes.close()
+    deadline = time.time() + timeout_ms / 1000
     for w in self.writers:
+      left_ms = int(max(0.0, deadline - time.time()) * 1000)
       try:
-        w.close(timeout_ms)
+        w.close(left_ms if timeout_ms else 0)
       except Exception:  # pylint: disable=broad-except  (a gone or busy server: items dropped)
         pass

@@ -18,8 +18,6 @@ from pipeline.replay.dataset import learner_dataset
 
 ADDRESS, CONNECT_TIMEOUT = _common.define_reverb_client_flags()
 UNAVAILABLE_TIMEOUT = _common.define_unavailable_timeout_flag()
-# A stop request waits at most this long for a batch (the rate limiter's time-out).
-SAMPLE_TIMEOUT_MS = 5000
 
 
 def log_metrics(metrics):
@@ -42,7 +40,7 @@ def main(argv):
                     _common.learner_strategy(config))
   logging.info("learner %s at step %d", "resumed" if learner.restored else "started",
                int(learner.step.numpy()))
-  dataset = learner_dataset(ADDRESS.value, config, timeout_ms=SAMPLE_TIMEOUT_MS)
+  dataset = learner_dataset(ADDRESS.value, config)
   learner.run(dataset, should_stop=lambda step: stop(), on_log=log_metrics)
 
 

@@ -192,7 +192,9 @@ class Learner:
     while step < last_step and not should_stop(step):
       sample, iterator = self._next(iterator, dataset)
       if sample is None:  # no new data within the rate limiter's time-out
-        on_log({"waiting_for_data": 1.0})
+        if time.time() - last_log >= log_every_seconds:
+          on_log({"waiting_for_data": 1.0})
+          last_log = time.time()
         continue
       metrics = self._update(sample)
       step += 1

@@ -9,6 +9,12 @@ import tensorflow as tf
 from pipeline import config_schema
 from pipeline.replay.tables import REANALYSED, REPLAY
 
+# The longest the learner's loop waits for a batch (the rate limiter's time-out)
+# before it looks at its stop request again: a SIGTERM while no data comes is
+# honoured within this, plus the final checkpoint. A time-out only reopens the
+# dataset; a batch that was half sampled then is dropped.
+WAIT_MS = 2_000
+
 
 def sequence_dataset(address: str, batch_size: int, timeout_ms: int = 60_000,
                      table: str = REPLAY) -> tf.data.Dataset:
@@ -19,7 +25,7 @@ def sequence_dataset(address: str, batch_size: int, timeout_ms: int = 60_000,
   return ds.batch(batch_size, drop_remainder=True).prefetch(1)
 
 
-def learner_dataset(address: str, config, timeout_ms: int = 60_000) -> tf.data.Dataset:
+def learner_dataset(address: str, config, timeout_ms: int = WAIT_MS) -> tf.data.Dataset:
   """What Learner.run consumes: ReplaySample batches, or (replay, reanalysed) pairs."""
   fresh = config_schema.reanalysed_batch_size(config)
   replay = sequence_dataset(address, config.learner.batch_size - fresh, timeout_ms)
