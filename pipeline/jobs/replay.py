@@ -3,7 +3,10 @@
     ./run.sh replay --config=configs/NAME.py --workdir=DIR --port=8000
 
 Restores the newest checkpoint in DIR/reverb/ on start, checkpoints every
---checkpoint_every_seconds and on SIGTERM.
+--checkpoint_every_seconds and on SIGTERM. It is the only process that
+checkpoints this server (learners on other hosts do not: concurrent
+checkpoints of one Reverb server delete each other's). A periodic checkpoint
+that fails is one warning line, and the next period tries again.
 """
 import logging
 import time
@@ -33,8 +36,13 @@ def main(argv):
   while not stop():
     time.sleep(1.0)
     if time.time() - last >= CHECKPOINT_EVERY.value:
-      client.checkpoint()
-      server_lib.prune_checkpoints(workdir)
+      try:
+        client.checkpoint()
+        server_lib.prune_checkpoints(workdir)
+      except Exception as e:  # pylint: disable=broad-except  (the server keeps serving)
+        logging.warning("replay checkpoint failed (%s: %s); retrying in %.0f s",
+                        type(e).__name__, str(e).splitlines()[0] if str(e) else "",
+                        CHECKPOINT_EVERY.value)
       last = time.time()
   client.checkpoint()
   server_lib.prune_checkpoints(workdir)

@@ -11,7 +11,11 @@ update is one compiled program (pipeline/learner/train_step.py); the target
 network feeds the value bootstraps only with learner.value_bootstrap="target"
 (and reanalyse), otherwise it is kept but inert. Model, optimizer, EMAs and
 the step counter (which also seeds each step's random draws) are checkpointed
-together, and each checkpoint is followed by a Reverb checkpoint.
+together; with a Reverb server in this process (the one-machine `pipeline`
+stage) each checkpoint is followed by a Reverb checkpoint. A server on
+another host checkpoints itself (the `replay` stage): two processes
+checkpointing one server race, and Reverb, which keeps only its newest
+checkpoint, then deletes the other's (a crash, or no complete checkpoint).
 
 Its Reverb calls go through a replay.connection.Connection when the server
 is on another host: a server that goes away is waited for (the loop pauses,
@@ -35,7 +39,7 @@ from pipeline.learner.train_step import TrainStep
 from pipeline.networks.muzero_net import make_network
 from pipeline.replay import server as server_lib
 from pipeline.replay import variables
-from pipeline.replay.connection import ServerUnavailable, Stopped, as_connection
+from pipeline.replay.connection import Direct, ServerUnavailable, Stopped, as_connection
 from pipeline.replay.tables import REPLAY, TARGET_VARIABLES
 from pipeline import config_schema, parts
 from pipeline import progress
@@ -97,7 +101,8 @@ class Learner:
                        lambda c: variables.publish(c, step, target, TARGET_VARIABLES))
 
   def save(self, replay: bool = True) -> None:
-    """Learner checkpoint, then (with `replay`) a Reverb checkpoint of the replay."""
+    """Learner checkpoint, then (with `replay`, for a server in this process) a
+    Reverb checkpoint of the replay."""
     self._wait_for_priorities()
     step = int(self.step.numpy())
     try:
@@ -112,7 +117,7 @@ class Learner:
           f"{checkpointing.learner_checkpoint_dir(self.workdir)}; the newest complete one "
           f"({os.path.basename(self.manager.latest_checkpoint or 'none')}) is kept: free space "
           "and run the same command to resume") from None
-    if self.conn is not None and replay:
+    if isinstance(self.conn, Direct) and replay:  # a remote server checkpoints itself
       self.conn.call("checkpoint the replay", lambda c: c.checkpoint())
       server_lib.prune_checkpoints(self.workdir)
 
