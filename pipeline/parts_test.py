@@ -22,7 +22,7 @@ def test_the_actor_config_carries_what_it_read_from_the_learner_and_replay_secti
   assert a.search.num_simulations == 16 and a.search.discount == 0.99
   assert a.temperature_schedule == tuple(tuple(e) for e in c.search.temperature_schedule)
   assert not a.write_reanalyse_source  # reanalyse is off in the MinAtar recipe
-  assert a.env.kwargs == (("max_episode_steps", 5000),)  # the keys the game registered
+  assert a.env.kwargs == (("max_episode_steps", 5000), ("sticky_action_prob", 0.1))  # the keys the game registered
 
 
 def test_evaluation_and_reanalyse_use_their_own_simulation_counts():

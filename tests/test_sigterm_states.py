@@ -3,7 +3,8 @@ each state it can be in (issue 13, item 3): real processes on loopback.
 
 Self-play actor: waiting for the first parameters, blocked by the replay
 table's rate limiter, mid-episode (a limiter that never blocks). Learner:
-waiting for data, mid-training (its stop checkpoints the step it reached).
+waiting for data, mid-training (its stop checkpoints the step it reached),
+and just after its server died.
 Waiting to connect and waiting out a gone server: tests/test_replay_outage.py;
 during an evaluation: pipeline/local_run_test.py.
 """
@@ -133,6 +134,9 @@ def test_a_learner_stops_cleanly_waiting_for_data_and_mid_training(tmp_path, job
     assert f"learner resumed at step {stopped_at}" in log.read_text()
     # (A stop during the first step's compilation waits for it: wait for training.)
     _wait_for(lambda: checkpoint_step(str(learner_dir)) > stopped_at, 180, "training again")
+    # 3. The server dies under the training learner; SIGTERM while it is gone.
+    server.kill()
+    time.sleep(1)
     _assert_clean_stop(procs[-1], log)
   finally:
     for p in procs + [server.proc]:

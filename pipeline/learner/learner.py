@@ -157,7 +157,11 @@ class Learner:
     failures = 0
     while True:
       try:
-        return next(iterator), iterator
+        if self.conn is None:
+          return next(iterator), iterator
+        # A stop request ends a wait the rate limiter's time-out does not bound
+        # (a server that stops while the dataset connects to it).
+        return self.conn.interruptible(lambda: next(iterator)), iterator
       except (StopIteration, tf.errors.DeadlineExceededError):
         if self.conn is not None and not self.conn.available():
           self.conn.wait_until_available("sample")  # no data because no server
