@@ -173,18 +173,6 @@ class Direct:
     self.client, self.outages = client, 0
     self.should_stop = lambda: False
 
-  def interruptible(self, fn: Callable[[], object]):
-    """fn() in a daemon thread, for a blocking call that is not a client call
-    (e.g. the next batch of a Reverb dataset): its result or error, or Stopped
-    as soon as a stop request comes (the call is abandoned). No retries."""
-    result, error, done = _start(lambda _: fn(), None)
-    while not done.wait(1.0):
-      if self.should_stop():
-        raise Stopped()
-    if error:
-      raise error[0]
-    return result[0]
-
   def call(self, what: str, fn: Callable[[reverb.Client], object]):
     del what
     return fn(self.client)
