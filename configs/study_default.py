@@ -15,6 +15,8 @@ Budgets, equal for the two variants of a game:
     8 envs per actor (its episodes last 2,500 steps). Its greedy evaluation at
     step 500 was 19.0 (random 0.155) in the MinAtar study's seed 0
     (docs/study_minatar/); the 1,000 steps used before cost twice as long.
+  Measured from a fresh clone (BENCHMARKS.md): 19.5 minutes, but CartPole
+  seed 2 ended at 317 and Freeway seed 0 at 0.2: not every seed learns yet.
   Freeway stops its recipe early with learner.stop_at_step, so the learning
   rate and the acting temperature follow the recipe's schedules instead of
   ones compressed into the short budget (BENCHMARKS.md, "Budgets and
