@@ -137,3 +137,44 @@ def test_sigterm_while_waiting_to_connect(tmp_path, job_env):
   _wait_for(lambda: "waiting for the replay server" in log.read_text(), 90, "it to wait")
   code, seconds = _stop(actor)
   assert code == 0 and seconds < 10, log.read_text()[-2000:]
+
+
+def test_a_client_whose_server_stays_gone_exits_after_its_timeout_with_one_line(tmp_path, job_env):
+  port = _free_port()
+  address = f"localhost:{port}"
+  server = _Server(str(tmp_path / "replay"), port, job_env)
+  server.cmd.append("--config.replay.insert_error_buffer=1000000000")  # never blocks the actor
+  server.start()
+  log, workdir = tmp_path / "actor.log", str(tmp_path / "actor")
+  actor = None
+
+  def indices():
+    try:
+      return sorted(e["episode_index"] for e in records.read_episodes(
+          records.run_records_dir(workdir), kind="selfplay"))
+    except Exception:  # pylint: disable=broad-except  (no records yet)
+      return []
+  try:
+    _publish(address, 1)
+    with open(log, "w") as f:
+      actor = spawn(job("selfplay", *TINY, f"--workdir={workdir}", f"--replay_address={address}",
+                        "--actor_id=0", "--unavailable_timeout=6",
+                        "--config.replay.insert_error_buffer=1000000000"),
+                    env=job_env, stdout=f, stderr=subprocess.STDOUT)
+    _wait_for(lambda: len(indices()) >= 5, 120, "5 finished episodes")
+    server.kill()
+    gone = time.time()
+    code = actor.wait(90)
+    waited = time.time() - gone
+  finally:
+    for p in (actor, server.proc):
+      if p is not None and p.poll() is None:
+        p.kill()
+  text = log.read_text()
+  errors = [l for l in text.splitlines() if l.startswith("error:")]
+  assert code == 2 and len(errors) == 1, text[-3000:]  # exit 2: every error line (errors.py)
+  assert "unavailable since" in errors[0] and "giving up" in errors[0], errors
+  assert "Traceback" not in text, text[-3000:]
+  assert 6 <= waited < 60, waited
+  final = indices()  # what it wrote before and during the outage is all there, once
+  assert len(final) >= 5 and final == list(range(len(final)))

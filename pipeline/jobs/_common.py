@@ -112,7 +112,7 @@ def define_reverb_client_flags():
 def define_unavailable_timeout_flag():
   return flags.DEFINE_float("unavailable_timeout", DEFAULT_UNAVAILABLE_TIMEOUT,
                             "Seconds to wait for a replay server that went away (it is "
-                            "retried meanwhile) before giving up with exit code 1.")
+                            "retried meanwhile) before giving up with exit code 2.")
 
 
 def define_child_flag():
