@@ -4,7 +4,8 @@ each state it can be in (issue 13, item 3): real processes on loopback.
 Self-play actor: waiting for the first parameters, blocked by the replay
 table's rate limiter, mid-episode (a limiter that never blocks). Learner:
 waiting for data, mid-training (its stop checkpoints the step it reached),
-and just after its server died.
+mid-checkpoint (a learner that checkpoints after every step; its newest
+checkpoint then restores), and just after its server died.
 Waiting to connect and waiting out a gone server: tests/test_replay_outage.py;
 during an evaluation: pipeline/local_run_test.py.
 """
@@ -128,12 +129,22 @@ def test_a_learner_stops_cleanly_waiting_for_data_and_mid_training(tmp_path, job
     _assert_clean_stop(procs[-1], log)
     stopped_at = checkpoint_step(str(learner_dir))
     # The stop saved the step it reached: a restart resumes from there.
+    # It checkpoints after every step now, so the stop most likely lands mid-checkpoint.
     log = tmp_path / "resumed.log"
-    procs.append(_start("train", log, job_env, *learner_args))
+    procs.append(_start("train", log, job_env, *learner_args,
+                        "--config.learner.checkpoint_every_seconds=0"))
     _wait_for(lambda: "learner resumed at step" in log.read_text(), 120, "the restart")
     assert f"learner resumed at step {stopped_at}" in log.read_text()
     # (A stop during the first step's compilation waits for it: wait for training.)
-    _wait_for(lambda: checkpoint_step(str(learner_dir)) > stopped_at, 180, "training again")
+    _wait_for(lambda: checkpoint_step(str(learner_dir)) > stopped_at + 5, 180, "training again")
+    _assert_clean_stop(procs[-1], log)
+    stopped_at = checkpoint_step(str(learner_dir))
+    # Its newest checkpoint is whole: the next start resumes from it.
+    log = tmp_path / "resumed_again.log"
+    procs.append(_start("train", log, job_env, *learner_args))
+    _wait_for(lambda: "learner resumed at step" in log.read_text(), 120, "the second restart")
+    assert f"learner resumed at step {stopped_at}" in log.read_text()
+    _wait_for(lambda: checkpoint_step(str(learner_dir)) > stopped_at, 180, "training once more")
     # 3. The server dies under the training learner; SIGTERM while it is gone.
     server.kill()
     time.sleep(1)
