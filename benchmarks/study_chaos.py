@@ -60,9 +60,9 @@ def define_flags():
   flags.DEFINE_string("reference", "", "A finished study of the same config (else one is run).")
   flags.DEFINE_integer("kills", 5, "SIGKILLs of the study's process group (>= 1).")
   flags.DEFINE_integer("seed", 0, "Seed of the kill delays.")
-  flags.DEFINE_float("min_gap", 0.25, "Least time from a (re)start to its kill, as a fraction "
+  flags.DEFINE_float("min_gap", 0.15, "Least time from a (re)start to its kill, as a fraction "
                      "of the uninterrupted study's wall-clock.")
-  flags.DEFINE_float("max_gap", 0.6, "Most time from a (re)start to its kill, the same way.")
+  flags.DEFINE_float("max_gap", 0.4, "Most time from a (re)start to its kill, the same way.")
   flags.DEFINE_float("timeout", 3600.0, "Seconds a study (or its last leg) may take.")
 
 

@@ -1,5 +1,5 @@
 """A small study for `./run.sh bench study_chaos` (issue 13, item 6): tiny
-CartPole, MuZero and MuZero + past policies, 2 seeds, 2 runs of 1,000 learner
+CartPole, MuZero and MuZero + past policies, 2 seeds, 2 runs of 3,000 learner
 steps at a time, checkpoints every 2 s; a few minutes uninterrupted on 2
 cores (BENCHMARKS.md, "Chaos: a study"). Not a result: the networks are tiny
 and the budgets short, so that a study can be SIGKILLed and rerun many times.
@@ -17,7 +17,7 @@ TINY = (("learner.batch_size", 16), ("replay.min_size_to_sample", 16),
         ("evaluate.num_simulations", 4), ("actors.envs_per_actor", 4),
         ("evaluate.num_envs", 2), ("network.hidden_sizes", (32,)), ("network.latent_size", 16),
         ("network.head_hidden", 16), ("learner.checkpoint_every_seconds", 2.0),
-        ("evaluate.every_steps", 250), ("learner.num_steps", 1000))
+        ("evaluate.every_steps", 1000), ("learner.num_steps", 3000))
 
 
 def get_config():
