@@ -24,6 +24,10 @@ setuptools.setup(
         "absl-py",
         "ml-collections",
         "gymnasium",
+        # LunarLander-v3 (Box2D). gymnasium's box2d package imports pygame when
+        # it is imported (for CarRacing), although nothing here renders.
+        "box2d==2.3.10",
+        "pygame-ce==2.5.8",
         "minatar",
         "ale-py==0.12.*",
         "scipy",

@@ -1,7 +1,8 @@
 """The true environment as a deterministic model, through get_state/set_state.
 
 Any dm_env environment with `get_state()` / `set_state(state)` serves
-(CartPole and MinAtar here, ALE through cloneState in pipeline/envs/atari.py).
+(CartPole and MinAtar here, ALE through cloneState in pipeline/envs/atari.py,
+Lunar Lander by replaying the episode's actions in pipeline/envs/lunar_lander.py).
 A `Node` is a saved environment state; stepping a node restores it, steps the
 environment and saves the result, so the same node can be expanded with every
 action. Episode ends are absorbing: a node reached by a `last()` timestep
@@ -14,8 +15,9 @@ reward after either) gives reward 0 and discount 0 for every action.
   TrueModel: the environment with the learned model's interface (root /
     recurrent for mcts.search, predict_rewards for the value errors).
 
-States with randomness (MinAtar's sticky actions, ALE's RNG) carry their RNG,
-so a node's future is a deterministic function of the actions taken.
+States with randomness (MinAtar's sticky actions, ALE's RNG, Lunar Lander's
+engine dispersion) carry their RNG, so a node's future is a deterministic
+function of the actions taken.
 """
 from typing import Callable, List, NamedTuple, Optional, Tuple
 

@@ -60,7 +60,8 @@ def test_all_sequences_are_the_a_to_the_h_sequences_in_order(a, h):
 
 @pytest.mark.parametrize("name,prefix,h", [
     ("CartPole-v1", [0] * 6, 5),       # the pole falls inside some sequences
-    ("MinAtar/Breakout", [1, 3, 0, 3], 2)])
+    ("MinAtar/Breakout", [1, 3, 0, 3], 2),
+    ("LunarLander-v3", [0] * 88, 3)])   # engines off: it crashes at step 90
 def test_enumerated_tree_matches_fresh_replays(name, prefix, h):
   env = _model_env(name)
   num_actions = env.action_spec().num_values
@@ -73,6 +74,8 @@ def test_enumerated_tree_matches_fresh_replays(name, prefix, h):
     assert list(rewards) == _replay_rewards(name, 5, prefix, seq)
   if name == "CartPole-v1":
     assert (tree.rewards == 0).any(), "some sequence should end the episode"
+  if name == "LunarLander-v3":
+    assert (tree.rewards[:, :2] == -100).any(), "some sequence should crash before its end"
 
 
 def test_cartpole_restore_after_a_termination_pays_the_same_reward():
@@ -88,7 +91,7 @@ def test_cartpole_restore_after_a_termination_pays_the_same_reward():
   assert outcomes == [(1.0, 0.0), (1.0, 0.0)]
 
 
-@pytest.mark.parametrize("name", ["CartPole-v1", "MinAtar/Breakout"])
+@pytest.mark.parametrize("name", ["CartPole-v1", "MinAtar/Breakout", "LunarLander-v3"])
 def test_true_model_has_zero_value_prediction_error(name):
   env = _model_env(name)
   num_actions = env.action_spec().num_values

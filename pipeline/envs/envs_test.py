@@ -5,7 +5,7 @@ import pytest
 from pipeline.envs import registry
 from pipeline.errors import PipelineError
 
-GAMES = ["CartPole-v1", "MinAtar/Asterix", "MinAtar/Breakout", "MinAtar/Freeway",
+GAMES = ["CartPole-v1", "LunarLander-v3", "MinAtar/Asterix", "MinAtar/Breakout", "MinAtar/Freeway",
          "MinAtar/Seaquest", "MinAtar/SpaceInvaders"]
 
 

@@ -1,4 +1,5 @@
-"""Gymnasium classic-control games as dm_env environments (CartPole-v1).
+"""Gymnasium games as dm_env environments (CartPole-v1 here; LunarLander-v3,
+with its own state save/restore, in lunar_lander.py).
 
 Truncation at the time limit ends the episode with discount 1 (the state was
 not terminal); termination ends it with discount 0.
@@ -14,8 +15,10 @@ from pipeline.envs import registry
 class GymEnv(dm_env.Environment):
   """A gymnasium env with a Discrete action space and a Box observation."""
 
-  def __init__(self, gym_id: str, seed: int):
-    self._env = gymnasium.make(gym_id)
+  def __init__(self, gym_id: str, seed: int, max_episode_steps: int = 0):
+    """max_episode_steps: the time limit (0: the game's own)."""
+    limit = {"max_episode_steps": max_episode_steps} if max_episode_steps else {}
+    self._env = gymnasium.make(gym_id, **limit)
     self._seed = seed
     self._needs_seed = True
     self._reset_next = True

@@ -25,8 +25,8 @@ _FACTORIES: Dict[str, Callable[..., dm_env.Environment]] = {}
 _CONFIG_KEYS: Dict[str, Tuple[str, ...]] = {}
 # Modules that register games; imported lazily so that e.g. ale-py is loaded
 # only when an Atari game is asked for.
-_PROVIDERS = ("pipeline.envs.gym", "pipeline.envs.minatar", "pipeline.envs.atari",
-              "pipeline.envs.four_rooms")
+_PROVIDERS = ("pipeline.envs.gym", "pipeline.envs.lunar_lander", "pipeline.envs.minatar",
+              "pipeline.envs.atari", "pipeline.envs.four_rooms")
 
 
 def register(name: str, factory: Callable[..., dm_env.Environment],
