@@ -30,7 +30,7 @@ from pve_cost import synthetic_sample  # noqa: E402
 
 from pipeline.actors import acting  # noqa: E402
 from pipeline.actors.model_fns import ModelFns  # noqa: E402
-from pipeline.parts import search_from as search_config  # noqa: E402
+from pipeline.parts import learner_from, search_from as search_config  # noqa: E402
 from pipeline.envs import registry  # noqa: E402
 from pipeline.learner.learner import Learner  # noqa: E402
 from pipeline.networks.muzero_net import make_network  # noqa: E402
@@ -100,7 +100,7 @@ def actor_fps(config, num_envs: int, seconds: float = 0.0, steps: int = 0):
 def learner_steps_per_second(config, steps: int = 0, seconds: float = 0.0) -> float:
   env = registry.make_from_config(config, seed=0)
   shape, n = tuple(env.observation_spec().shape), env.action_spec().num_values
-  learner = Learner(config, shape, n, tempfile.mkdtemp(), client=None)
+  learner = Learner(learner_from(config), shape, n, tempfile.mkdtemp(), client=None)
   sample = synthetic_sample(config, shape, n, np.random.default_rng(0))
   learner.learn_from(sample)  # compiles
   done, start = 0, time.perf_counter()

@@ -40,6 +40,7 @@ def profile_step(config_path, jit, calls):
   import tensorflow as tf
   from pipeline.envs import registry
   from pipeline.learner.learner import Learner
+  from pipeline.parts import learner_from
   from pipeline.learner.train_step import moving_average, random_draws, unroll
   config, _ = load_config(config_path, [f"learner.jit_compile={jit}"])
   env = registry.make_from_config(config, seed=0)
@@ -47,7 +48,7 @@ def profile_step(config_path, jit, calls):
   shape = tuple(obs_spec.shape)
   data = synthetic_sequences(config, shape, obs_spec.dtype, num_actions,
                              np.random.default_rng(0))
-  learner = Learner(config, shape, num_actions, tempfile.mkdtemp(), None)
+  learner = Learner(learner_from(config), shape, num_actions, tempfile.mkdtemp(), None)
   net, b, k = learner.network, config.learner.batch_size, config.learner.unroll_steps
   obs = tf.constant(np.random.default_rng(1).random((b,) + shape), tf.float32)
   actions = tf.zeros([b, k], tf.int32)

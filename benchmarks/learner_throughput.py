@@ -97,6 +97,15 @@ def as_sample(data):
                          info=_Info(len(data["mask"])))
 
 
+def train_until(learner, config, step):
+  """Makes learner.run stop at `step` (the schedules keep their span)."""
+  if hasattr(learner.config, "training_steps"):  # a typed parts.LearnerConfig
+    from pipeline.parts import replace
+    learner.config = replace(learner.config, training_steps=step)
+  else:  # a checkout whose learner reads the ConfigDict as it runs
+    config.learner.num_steps = step
+
+
 def measure(config, seconds):
   """{isolation, replayed}: learner steps per second of this process's code."""
   import reverb
@@ -107,13 +116,17 @@ def measure(config, seconds):
   from pipeline.learner.learner import Learner
   from pipeline.replay import dataset as dataset_lib, spec as spec_lib, tables
   from pipeline.replay.writer import SequenceWriter
+  try:
+    from pipeline.parts import learner_from, replay_from
+  except ImportError:  # a checkout whose learner and tables take the ConfigDict
+    learner_from = replay_from = lambda c: c
   env = registry.make_from_config(config, seed=0)
   obs_spec, num_actions = env.observation_spec(), env.action_spec().num_values
   shape = tuple(obs_spec.shape)
   data = synthetic_sequences(config, shape, obs_spec.dtype, num_actions,
                              np.random.default_rng(0))
   out = {}
-  learner = Learner(config, shape, num_actions, tempfile.mkdtemp(), client=None)
+  learner = Learner(learner_from(config), shape, num_actions, tempfile.mkdtemp(), client=None)
   sample = as_sample(data)
   for _ in range(3):
     learner.learn_from(sample)  # compiles
@@ -130,7 +143,7 @@ def measure(config, seconds):
   config.replay.kind = "prioritised"
   signature = spec_lib.sequence_signature(
       spec_lib.step_spec(shape, obs_spec.dtype, num_actions), config.replay.sequence_length)
-  server = reverb.Server(tables.server_tables(config, signature))
+  server = reverb.Server(tables.server_tables(replay_from(config), signature))
   address = f"localhost:{server.port}"
   client = reverb.Client(address)
   # The version's own SequenceWriter (its chunking decides the sampling cost):
@@ -148,14 +161,14 @@ def measure(config, seconds):
       writer.append(step)
     writer.end_episode()
   writer.flush()
-  learner = Learner(config, shape, num_actions, tempfile.mkdtemp(), client)
-  dataset = dataset_lib.learner_dataset(address, config)
-  config.learner.num_steps = 20
+  learner = Learner(learner_from(config), shape, num_actions, tempfile.mkdtemp(), client)
+  dataset = dataset_lib.learner_dataset(address, replay_from(config))
+  train_until(learner, config, 20)
   learner.run(dataset, log_every_seconds=1e9)  # compiles
   rate = None
   steps = 50
   while True:
-    config.learner.num_steps = int(learner.step.numpy()) + steps
+    train_until(learner, config, int(learner.step.numpy()) + steps)
     start = time.perf_counter()
     learner.run(dataset, log_every_seconds=1e9)
     elapsed = time.perf_counter() - start

@@ -69,7 +69,8 @@ def main(argv):
   config.past_policies.sequences_per_step = SEQUENCES.value
   env = registry.make_from_config(config, seed=0)
   obs_shape, num_actions = env.observation_spec().shape, env.action_spec().num_values
-  learner = Learner(config, obs_shape, num_actions, tempfile.mkdtemp(), client=None)
+  learner = Learner(parts.learner_from(config), obs_shape, num_actions, tempfile.mkdtemp(),
+                    client=None)
   with_pve = learner.train_step
   for _ in range(config.past_policies.size):  # a full buffer of stored heads
     with_pve.auxiliary["past_policies"].push()

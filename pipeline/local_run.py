@@ -235,7 +235,7 @@ def train(config, workdir: str, learner_factory, server, child_args: Sequence[st
     return stop() or periodic.reached
 
   try:
-    learner.run(learner_dataset(address, config), should_stop=should_stop,
+    learner.run(learner_dataset(address, parts.replay_from(config)), should_stop=should_stop,
                 on_log=log, log_every_seconds=log_every_seconds, after_step=periodic)
   finally:
     children.stop()

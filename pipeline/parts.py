@@ -5,20 +5,25 @@ command-line overrides, pipeline/config_schema.py); a job turns it into these
 frozen records and hands each part only its own, so a part's fields are its
 whole interface (as Acme's per-agent configs read by a builder):
 
-    EnvConfig        the game and its factory's keywords; .make(seed, training)
-    SearchConfig     the search (pipeline/search/base.py)
-    SequenceConfig   how an actor cuts, pads and prioritises replay sequences
-    ActorConfig      a self-play actor (its envs, temperature schedule, search)
-    ReanalyseConfig  a reanalyse worker
-    EvaluationConfig the greedy evaluation
-    UpdateConfig     the learner's compiled step (pipeline/learner/train_step.py)
+    EnvConfig          the game and its factory's keywords; .make(seed, training)
+    SearchConfig       the search (pipeline/search/base.py)
+    NetworkConfig      the network's shape (pipeline/networks/muzero_net.py)
+    SequenceConfig     how an actor cuts, pads and prioritises replay sequences
+    ActorConfig        a self-play actor (its envs, temperature schedule, search)
+    ReanalyseConfig    a reanalyse worker
+    EvaluationConfig   the greedy evaluation
+    UpdateConfig       the learner's compiled step (pipeline/learner/train_step.py)
+    PastPoliciesConfig the past-policies loss (pipeline/learner/past_policies.py)
+    LearnerConfig      the learner (its networks, optimizer, step, checkpoints)
+    ReplayConfig       the Reverb tables (pipeline/replay/tables.py) and the
+                       learner's dataset; ReanalysedTablesConfig its reanalyse part
 
 `*_from(config)` build them from the ConfigDict; `make(cls, **fields)` and
 `replace(record, **fields)` build or change one from keyword fields and raise
 PipelineError, one line, on a field the part does not have.
 """
 import dataclasses
-from typing import Any, Tuple, Type, TypeVar
+from typing import Any, Optional, Tuple, Type, TypeVar
 
 from pipeline import config_schema
 from pipeline.envs import registry
@@ -36,6 +41,19 @@ class EnvConfig:
   def make(self, seed: int, training: bool = True):
     """The game, seeded; `training` selects training-time rules (e.g. life loss ends)."""
     return registry.make(self.name, seed=seed, training=training, **dict(self.kwargs))
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkConfig:
+  torso: str                     # "mlp" (vector observations), "resconv" or "atari" (images)
+  hidden_sizes: Tuple[int, ...]  # MLP torso widths
+  latent_size: int               # MLP latent size
+  channels: int                  # resconv / atari channels
+  num_blocks: int                # resconv / atari residual blocks
+  downsample_blocks: Tuple[int, int, int]  # atari: residual blocks of its downsampling stages
+  head_hidden: int               # hidden width of the heads
+  value_support: int             # value bins span [-S, S] on the h(z) scale
+  reward_support: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,6 +119,61 @@ class UpdateConfig:
   jit_compile: bool = False
 
 
+@dataclasses.dataclass(frozen=True)
+class PastPoliciesConfig:
+  seed: int                 # (+ 17) seeds the draw of heads_per_step heads
+  discount: float
+  value_support: int
+  size: int                 # stored heads (a ring buffer)
+  interval: int             # learner steps between snapshots
+  start_step: int           # no snapshot before this learner step
+  weight: float             # of the loss
+  clip_rho: float           # V-trace's clips
+  clip_c: float
+  heads_per_step: int = 0   # heads evaluated per step (0: all)
+  sequences_per_step: int = 0  # sequences of the batch the loss is on (0: all)
+
+
+@dataclasses.dataclass(frozen=True)
+class LearnerConfig:
+  network: NetworkConfig        # of the online, target and search networks
+  update: UpdateConfig          # the compiled step
+  past_policies: Optional[PastPoliciesConfig]  # None: the loss is off
+  learning_rate: float          # decays linearly to final_learning_rate over num_steps
+  final_learning_rate: float
+  num_steps: int                # the schedules' span (learning rate, milestones)
+  training_steps: int           # the steps this run trains (<= num_steps)
+  max_grad_norm: float          # global-norm gradient clipping (0: none)
+  publish_every: int            # learner steps between publishes of the search parameters
+  checkpoint_every_seconds: float
+  keep_checkpoints: int         # newest checkpoints kept (0: all)
+  milestone_checkpoints: int    # N > 0: also N kept for good, evenly spaced over num_steps
+  publish_target: bool = False  # also publish the target parameters (for reanalyse)
+  update_priorities: bool = True  # send new priorities to Reverb (not for a queue)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReanalysedTablesConfig:
+  share: int                # reanalysed sequences per learner batch
+  worker_batch_size: int    # sequences per reanalyse worker batch
+  source_max_size: int      # sequences the workers draw from (0: the replay's max_size)
+  max_size: int             # reanalysed sequences waiting for the learner
+  samples_per_insert: float  # learner uses of each reanalysed sequence
+  min_size_to_sample: int   # 0: one learner batch's share
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplayConfig:
+  kind: str                   # "prioritised" or "queue" (each sequence used once, in order)
+  max_size: int               # sequences
+  priority_exponent: float
+  samples_per_insert: float   # of the prioritised table's rate limiter
+  min_size_to_sample: int
+  insert_error_buffer: float  # of its rate limiter (0: derived from the batch size)
+  batch_size: int             # sequences per learner batch, reanalysed ones included
+  reanalyse: Optional[ReanalysedTablesConfig] = None  # None: reanalyse is off
+
+
 def _fields(cls) -> Tuple[str, ...]:
   return tuple(f.name for f in dataclasses.fields(cls))
 
@@ -136,6 +209,15 @@ def search_from(config, num_simulations=None) -> SearchConfig:
 
 def env_from(config) -> EnvConfig:
   return EnvConfig(config.env.name, tuple(sorted(registry.env_kwargs(config).items())))
+
+
+def network_from(config) -> NetworkConfig:
+  n = config.network
+  return NetworkConfig(
+      torso=n.torso, hidden_sizes=tuple(n.hidden_sizes), latent_size=n.latent_size,
+      channels=n.channels, num_blocks=n.num_blocks,
+      downsample_blocks=tuple(n.downsample_blocks), head_hidden=n.head_hidden,
+      value_support=n.value_support, reward_support=n.reward_support)
 
 
 def sequences_from(config) -> SequenceConfig:
@@ -185,6 +267,46 @@ def update_from(config) -> UpdateConfig:
       importance_exponent=0.0 if r.kind == "queue" else r.importance_exponent,
       target_update_every=lc.target_update_every, target_update_rate=lc.target_update_rate,
       search_update_rate=lc.search_update_rate, jit_compile=bool(lc.jit_compile))
+
+
+def past_policies_from(config) -> Optional[PastPoliciesConfig]:
+  """None when config.past_policies.enabled is off."""
+  pc = config.past_policies
+  if not pc.enabled:
+    return None
+  return PastPoliciesConfig(
+      seed=config.seed, discount=config.discount, value_support=config.network.value_support,
+      size=pc.size, interval=pc.interval, start_step=pc.start_step, weight=pc.weight,
+      clip_rho=pc.clip_rho, clip_c=pc.clip_c, heads_per_step=pc.heads_per_step,
+      sequences_per_step=pc.sequences_per_step)
+
+
+def learner_from(config) -> LearnerConfig:
+  lc = config.learner
+  return LearnerConfig(
+      network=network_from(config), update=update_from(config),
+      past_policies=past_policies_from(config), learning_rate=lc.learning_rate,
+      final_learning_rate=lc.final_learning_rate, num_steps=lc.num_steps,
+      training_steps=config_schema.training_steps(config), max_grad_norm=lc.max_grad_norm,
+      publish_every=lc.publish_every, checkpoint_every_seconds=lc.checkpoint_every_seconds,
+      keep_checkpoints=lc.keep_checkpoints, milestone_checkpoints=lc.milestone_checkpoints,
+      publish_target=bool(config.reanalyse.enabled),
+      update_priorities=config.replay.kind != "queue")
+
+
+def replay_from(config) -> ReplayConfig:
+  r, ra = config.replay, config.reanalyse
+  reanalyse = None
+  if ra.enabled:
+    reanalyse = ReanalysedTablesConfig(
+        share=config_schema.reanalysed_batch_size(config), worker_batch_size=ra.batch_size,
+        source_max_size=ra.source_max_size, max_size=ra.max_size,
+        samples_per_insert=ra.samples_per_insert, min_size_to_sample=ra.min_size_to_sample)
+  return ReplayConfig(
+      kind=r.kind, max_size=r.max_size, priority_exponent=r.priority_exponent,
+      samples_per_insert=r.samples_per_insert, min_size_to_sample=r.min_size_to_sample,
+      insert_error_buffer=r.insert_error_buffer, batch_size=config.learner.batch_size,
+      reanalyse=reanalyse)
 
 
 def frame_budget_per_actor(config) -> int:

@@ -3,7 +3,7 @@ import dataclasses
 
 import pytest
 
-from configs import cartpole, minatar
+from configs import atari57_muzero, cartpole, minatar
 from pipeline import config_schema, parts
 from pipeline.errors import PipelineError
 
@@ -70,3 +70,57 @@ def test_the_update_config_folds_the_replay_kind_into_its_fields():
   c.replay.kind = "queue"  # every sequence used once: no importance weights, every step a start
   u = parts.update_from(c)
   assert u.importance_exponent == 0.0 and u.start_rule == "all"  # learner.unroll_starts "auto"
+
+
+BUILDERS = sorted(name for name in dir(parts) if name.endswith("_from"))
+
+
+@pytest.mark.parametrize("get_config", [cartpole.get_config, minatar.get_config,
+                                        atari57_muzero.get_config])
+def test_every_builder_builds_from_the_shipped_configs(get_config):
+  c = get_config()
+  c.past_policies.enabled = True  # every record built, PastPoliciesConfig too
+  config_schema.validate(c)
+  assert {"learner_from", "past_policies_from", "replay_from", "network_from"} <= set(BUILDERS)
+  for name in BUILDERS:
+    assert getattr(parts, name)(c) is not None, name
+
+
+def _new_records():
+  """One of each record the learner and replay parts take, from cartpole."""
+  c = cartpole.get_config()
+  c.past_policies.enabled = c.reanalyse.enabled = True
+  learner, replay = parts.learner_from(c), parts.replay_from(c)
+  return [learner, learner.network, learner.past_policies, replay, replay.reanalyse]
+
+
+@pytest.mark.parametrize("record", _new_records(), ids=lambda r: type(r).__name__)
+def test_the_learner_and_replay_records_reject_an_unknown_field_in_one_line(record):
+  cls = type(record)
+  fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(cls)}
+  assert parts.make(cls, **fields) == record
+  with pytest.raises(PipelineError) as e:
+    parts.make(cls, **fields, batch_sise=8)
+  assert str(e.value) == (f"{cls.__name__} has no field 'batch_sise'; its fields: "
+                          f"{', '.join(fields)}")
+  with pytest.raises(PipelineError, match=f"^{cls.__name__} has no field 'batch_sise'"):
+    parts.replace(record, batch_sise=8)
+
+
+def test_the_learner_and_replay_records_carry_what_the_parts_read():
+  c = cartpole.get_config()
+  c.learner.num_steps, c.learner.stop_at_step, c.learner.batch_size = 100, 40, 32
+  learner, replay = parts.learner_from(c), parts.replay_from(c)
+  assert (learner.num_steps, learner.training_steps) == (100, 40)  # the schedules keep 100
+  assert learner.past_policies is None and not learner.publish_target  # both off in cartpole
+  assert learner.update_priorities and learner.update == parts.update_from(c)
+  assert learner.network.hidden_sizes == tuple(c.network.hidden_sizes)
+  assert replay.reanalyse is None and replay.batch_size == 32
+  c.reanalyse.enabled, c.reanalyse.fraction = True, 0.25
+  c.past_policies.enabled, c.past_policies.start_step = True, 7
+  learner, replay = parts.learner_from(c), parts.replay_from(c)
+  assert learner.publish_target and learner.past_policies.start_step == 7
+  assert learner.past_policies.value_support == c.network.value_support
+  assert replay.reanalyse.share == config_schema.reanalysed_batch_size(c) == 8
+  c.replay.kind, c.reanalyse.enabled = "queue", False
+  assert not parts.learner_from(c).update_priorities  # a queue's items are gone once sampled

@@ -79,7 +79,7 @@ def test_a_workdir_in_use_is_refused_with_one_line(tmp_path):
 
 
 def test_a_client_whose_sequences_differ_from_the_server_s_is_one_line(tmp_path, job_env):
-  from pipeline import config_schema
+  from pipeline import config_schema, parts
   from pipeline.envs import registry
   from pipeline.replay import server as server_lib
   from pipeline.replay.spec import sequence_signature, step_spec
@@ -88,7 +88,7 @@ def test_a_client_whose_sequences_differ_from_the_server_s_is_one_line(tmp_path,
   env = registry.make_from_config(c, seed=0)
   obs = env.observation_spec()
   signature = sequence_signature(step_spec(obs.shape, obs.dtype, env.action_spec().num_values), 40)
-  server = server_lib.start_server(c, signature, str(tmp_path / "server"), 0)
+  server = server_lib.start_server(parts.replay_from(c), signature, str(tmp_path / "server"), 0)
   try:
     r = run(job("train", *TINY, "--config.replay.sequence_length=20",
                 "--config.replay.sequence_overlap=10", f"--replay_address=localhost:{server.port}",
@@ -101,7 +101,7 @@ def test_a_client_whose_sequences_differ_from_the_server_s_is_one_line(tmp_path,
 
 def test_a_port_in_use_is_one_line(tmp_path):
   import socket  # pylint: disable=g-import-not-at-top
-  from pipeline import config_schema
+  from pipeline import config_schema, parts
   from pipeline.errors import PipelineError
   from pipeline.replay import server as server_lib
   with socket.socket(socket.AF_INET6) as taken:
@@ -109,4 +109,5 @@ def test_a_port_in_use_is_one_line(tmp_path):
     taken.listen()
     port = taken.getsockname()[1]
     with pytest.raises(PipelineError, match=f"port {port} is already in use"):
-      server_lib.start_server(config_schema.base_config(), None, str(tmp_path), port)
+      server_lib.start_server(parts.replay_from(config_schema.base_config()), None,
+                              str(tmp_path), port)

@@ -92,7 +92,7 @@ def test_worker_uses_target_parameters_and_feeds_the_learner(tmp_path):
   c = _config()
   step_spec = spec_lib.step_spec((4,), np.float32, A)
   signature = spec_lib.sequence_signature(step_spec, c.replay.sequence_length)
-  server = reverb.Server(tables.server_tables(c, signature))
+  server = reverb.Server(tables.server_tables(parts.replay_from(c), signature))
   address = f"localhost:{server.port}"
   client = reverb.Client(address)
   try:
@@ -136,8 +136,8 @@ def test_worker_uses_target_parameters_and_feeds_the_learner(tmp_path):
     assert not np.allclose(seq["value"][0][real], 0.0)
 
     # The learner takes half its batch from each table and trains on both.
-    learner = Learner(c, (4,), A, str(tmp_path / "learner"), client)
-    pair = next(iter(learner_dataset(address, c, timeout_ms=5_000)))
+    learner = Learner(parts.learner_from(c), (4,), A, str(tmp_path / "learner"), client)
+    pair = next(iter(learner_dataset(address, parts.replay_from(c), timeout_ms=5_000)))
     assert [len(p.data["mask"]) for p in pair] == [4, 4]
     metrics = learner.learn_from(pair)
     assert np.isfinite(metrics["loss/optimised"]) and int(learner.step.numpy()) == 1

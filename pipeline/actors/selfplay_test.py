@@ -93,7 +93,7 @@ def test_training_actor_records_whole_breakout_games(tmp_path):
   obs_shape = (32, 32, 4)
   signature = spec_lib.sequence_signature(spec_lib.step_spec(obs_shape, np.uint8, 4),
                                           c.replay.sequence_length)
-  server = reverb.Server(tables.server_tables(c, signature))
+  server = reverb.Server(tables.server_tables(parts.replay_from(c), signature))
   try:
     actor = SelfPlayActor(parts.actor_from(c), 0, Connection(f"localhost:{server.port}"),
                           str(tmp_path), make_network(c, obs_shape, 4))
@@ -139,7 +139,7 @@ def test_a_stop_request_ends_the_wait_for_the_first_parameters(tmp_path):
   config_schema.validate(c)
   signature = spec_lib.sequence_signature(spec_lib.step_spec((4,), np.float32, 2),
                                           c.replay.sequence_length)
-  server = reverb.Server(tables.server_tables(c, signature))
+  server = reverb.Server(tables.server_tables(parts.replay_from(c), signature))
   stop_at = [float("inf")]  # set once the actor is built (building may take a while on a busy machine)
   try:
     conn = Connection(f"localhost:{server.port}", should_stop=lambda: time.monotonic() > stop_at[0])

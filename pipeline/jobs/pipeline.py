@@ -13,6 +13,7 @@ import os
 
 from absl import flags
 
+from pipeline import parts
 from pipeline.errors import run_job
 from pipeline.jobs import _common
 from pipeline.jobs.evaluate import run_evaluation
@@ -46,9 +47,10 @@ def main(argv):
   clock, stop = RunClock(workdir), _common.StopFlag()
   obs_spec, num_actions = _common.env_specs(config)
   if not os.path.exists(os.path.join(workdir, "train.done")):
-    server = server_lib.start_server(config, _common.replay_signature(config), workdir, PORT.value)
-    make_learner = lambda client: Learner(config, obs_spec.shape, num_actions, workdir, client,
-                                          _common.learner_strategy(config))
+    server = server_lib.start_server(parts.replay_from(config), _common.replay_signature(config),
+                                     workdir, PORT.value)
+    make_learner = lambda client: Learner(parts.learner_from(config), obs_spec.shape, num_actions,
+                                          workdir, client, _common.learner_strategy(config))
     if not train(config, workdir, make_learner, server,
                  child_args(workdir, f"localhost:{server.port}"), stop, clock, LOG_EVERY.value):
       print("[pipeline] stopped; run the same command to resume", flush=True)

@@ -14,6 +14,7 @@ import time
 import reverb
 from absl import flags
 
+from pipeline import parts
 from pipeline.errors import run_job
 from pipeline.jobs import _common
 from pipeline.replay import server as server_lib
@@ -27,7 +28,8 @@ def main(argv):
   del argv
   config = _common.load_config()
   workdir = _common.prepare_workdir(config)
-  server = server_lib.start_server(config, _common.replay_signature(config), workdir, PORT.value)
+  server = server_lib.start_server(parts.replay_from(config), _common.replay_signature(config),
+                                   workdir, PORT.value)
   client = reverb.Client(f"localhost:{server.port}")
   stop = _common.StopFlag()
   logging.info("Reverb server on port %d (workdir %s)", server.port, workdir)

@@ -11,6 +11,7 @@ import os
 
 from absl import flags
 
+from pipeline import parts
 from pipeline.errors import run_job
 from pipeline.jobs import _common
 from pipeline.learner.learner import Learner
@@ -36,11 +37,11 @@ def main(argv):
   conn = _common.connect_replay(ADDRESS.value, CONNECT_TIMEOUT.value, config, stop,
                                 UNAVAILABLE_TIMEOUT.value)  # a stop meanwhile: exit 0
   obs_spec, num_actions = _common.env_specs(config)
-  learner = Learner(config, obs_spec.shape, num_actions, workdir, conn,
+  learner = Learner(parts.learner_from(config), obs_spec.shape, num_actions, workdir, conn,
                     _common.learner_strategy(config))
   logging.info("learner %s at step %d", "resumed" if learner.restored else "started",
                int(learner.step.numpy()))
-  dataset = learner_dataset(ADDRESS.value, config)
+  dataset = learner_dataset(ADDRESS.value, parts.replay_from(config))
   learner.run(dataset, should_stop=lambda step: stop(), on_log=log_metrics)
 
 

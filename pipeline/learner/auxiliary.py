@@ -11,14 +11,15 @@ An auxiliary loss is an object with
     checkpointables() -> {name: tf.Module}     state saved with the learner (may be {})
     after_update(step) -> None                 called in the compiled step after each update
 
-`from_config(config, network)` builds the losses the config turns on (today:
-the past-policies loss of the PVE paper); TrainStep(..., auxiliary_losses=[...])
+`from_config(config, network)` builds the losses a parts.LearnerConfig turns on
+(today: the past-policies loss of the PVE paper); TrainStep(..., auxiliary_losses=[...])
 takes any list instead, so a new loss needs no change to train_step.py.
 """
 from typing import Dict, List, Protocol, Tuple
 
 import tensorflow as tf
 
+from pipeline import parts
 from pipeline.learner.past_policies import PastPolicies
 
 
@@ -35,11 +36,11 @@ class AuxiliaryLoss(Protocol):
     ...
 
 
-def from_config(config, network) -> List[AuxiliaryLoss]:
-  """The auxiliary losses the config enables, in a fixed order."""
+def from_config(config: parts.LearnerConfig, network) -> List[AuxiliaryLoss]:
+  """The auxiliary losses the learner's config enables, in a fixed order."""
   losses: List[AuxiliaryLoss] = []
-  if config.past_policies.enabled:
-    losses.append(PastPolicies(config, network))
+  if config.past_policies is not None:
+    losses.append(PastPolicies(config.past_policies, network))
   return losses
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 import tensorflow as tf
 
-from pipeline import config_schema
+from pipeline import config_schema, parts
 from pipeline.analysis import run_files
 from pipeline.learner import checkpointing
 from pipeline.learner.learner import Learner
@@ -43,7 +43,7 @@ def test_a_run_keeps_its_milestones_beside_the_rotating_checkpoints(tmp_path):
   c.learner.batch_size, c.learner.num_steps = 4, 6
   c.learner.keep_checkpoints, c.learner.milestone_checkpoints = 1, 3
   c.learner.checkpoint_every_seconds = 1e9  # the rotating one only at the end
-  learner = Learner(c, (4,), 2, str(tmp_path), client=None)
+  learner = Learner(parts.learner_from(c), (4,), 2, str(tmp_path), client=None)
   rng = np.random.default_rng(0)
   learner.run([_sample(c, rng) for _ in range(6)])
   steps = [s for s, _ in run_files.list_checkpoints(str(tmp_path))]
@@ -62,7 +62,7 @@ def test_stop_at_step_cuts_training_but_keeps_the_schedule(tmp_path):
   c.learner.learning_rate, c.learner.final_learning_rate = 1e-3, 0.0
   config_schema.validate(c)
   assert config_schema.training_steps(c) == 5
-  learner = Learner(c, (4,), 2, str(tmp_path), client=None)
+  learner = Learner(parts.learner_from(c), (4,), 2, str(tmp_path), client=None)
   rng = np.random.default_rng(0)
   learner.run([_sample(c, rng) for _ in range(8)])
   assert int(learner.step.numpy()) == 5
@@ -84,7 +84,7 @@ def _tiny_learner(workdir):
   c.network.hidden_sizes, c.network.latent_size, c.network.head_hidden = (64,), 32, 32
   c.learner.batch_size, c.learner.num_steps = 4, 3
   c.learner.checkpoint_every_seconds = 1e9
-  return c, Learner(c, (4,), 2, str(workdir), client=None)
+  return c, Learner(parts.learner_from(c), (4,), 2, str(workdir), client=None)
 
 
 def _assert_full_disk_is_one_line(learner, workdir):

@@ -36,22 +36,23 @@ from pipeline.errors import PipelineError
 from pipeline.learner import checkpointing
 from pipeline.learner import auxiliary
 from pipeline.learner.train_step import TrainStep
-from pipeline.networks.muzero_net import make_network
+from pipeline.networks.muzero_net import MuZeroNetwork
 from pipeline.replay import server as server_lib
 from pipeline.replay import variables
 from pipeline.replay.connection import Direct, ServerUnavailable, Stopped, as_connection
 from pipeline.replay.tables import REPLAY, TARGET_VARIABLES
-from pipeline import config_schema, parts
+from pipeline import parts
 from pipeline import progress
 
 
 class Learner:
   """Owns the networks, optimizer, counters and checkpoints of one run."""
 
-  def __init__(self, config, observation_shape, num_actions: int, workdir: str,
-               client, strategy: Optional[tf.distribute.Strategy] = None):
-    """client: a replay.connection.Connection, a reverb.Client (a server in
-    this process) or None (no Reverb: learn_from batches given by hand)."""
+  def __init__(self, config: parts.LearnerConfig, observation_shape, num_actions: int,
+               workdir: str, client, strategy: Optional[tf.distribute.Strategy] = None):
+    """config: parts.learner_from(run config); client: a replay.connection.Connection,
+    a reverb.Client (a server in this process) or None (no Reverb: learn_from
+    batches given by hand)."""
     self.config, self.workdir = config, workdir
     self.conn = as_connection(client)
     self.client = None if self.conn is None else self.conn.client
@@ -63,11 +64,10 @@ class Learner:
     self._priorities = concurrent.futures.ThreadPoolExecutor(1, "priorities")
     self._pending = None
 
-  def _build(self, config, observation_shape, num_actions, workdir):
-    lc = config.learner
-    self.network = make_network(config, observation_shape, num_actions)
-    self.target_network = make_network(config, observation_shape, num_actions)
-    self.search_network = make_network(config, observation_shape, num_actions)
+  def _build(self, lc, observation_shape, num_actions, workdir):
+    self.network = MuZeroNetwork(lc.network, observation_shape, num_actions)
+    self.target_network = MuZeroNetwork(lc.network, observation_shape, num_actions)
+    self.search_network = MuZeroNetwork(lc.network, observation_shape, num_actions)
     self.target_network.set_weights(self.network.get_weights())
     self.search_network.set_weights(self.network.get_weights())
     schedule = tf.keras.optimizers.schedules.PolynomialDecay(
@@ -77,9 +77,9 @@ class Learner:
     self.optimizer = tf.keras.optimizers.Adam(schedule, global_clipnorm=lc.max_grad_norm or None)
     self.optimizer.build(self.network.trainable_variables)
     self.step = tf.Variable(0, dtype=tf.int64, name="learner_step")
-    self.train_step = TrainStep(parts.update_from(config), self.network, self.target_network,
+    self.train_step = TrainStep(lc.update, self.network, self.target_network,
                                 self.search_network, self.optimizer, self.step, self.strategy,
-                                auxiliary.from_config(config, self.network))
+                                auxiliary.from_config(lc, self.network))
     self.checkpoint = tf.train.Checkpoint(
         network=self.network, target_network=self.target_network,
         search_network=self.search_network, optimizer=self.optimizer, step=self.step,
@@ -95,7 +95,7 @@ class Learner:
       step = int(self.step.numpy())
       weights = self.search_network.get_weights()
       self.conn.call("publish the parameters", lambda c: variables.publish(c, step, weights))
-      if self.config.reanalyse.enabled:
+      if self.config.publish_target:
         target = self.target_network.get_weights()
         self.conn.call("publish the target parameters",
                        lambda c: variables.publish(c, step, target, TARGET_VARIABLES))
@@ -138,7 +138,7 @@ class Learner:
     metrics, priorities = self.train_step(replay.data, replay.info.probability,
                                           replay.info.table_size,
                                           None if fresh is None else fresh.data)
-    if self.conn is not None and self.config.replay.kind != "queue":
+    if self.conn is not None and self.config.update_priorities:
       self._wait_for_priorities()
       self._pending = self._priorities.submit(self._mutate_priorities, replay.info.key,
                                               priorities)
@@ -177,7 +177,7 @@ class Learner:
   def run(self, dataset: tf.data.Dataset, should_stop: Callable[[int], bool] = lambda step: False,
           on_log: Callable[[dict], None] = lambda m: None, log_every_seconds: float = 10.0,
           after_step: Callable[[int], None] = lambda step: None):
-    """Trains until config_schema.training_steps (or should_stop(step)), checkpointing
+    """Trains until config.training_steps (or should_stop(step)), checkpointing
     as it goes; after_step(step) runs between steps (e.g. an evaluation). The
     dataset prefetches the next batch while a step runs. A stop request while
     the replay server is away (connection.Stopped) saves the learner's
@@ -191,8 +191,8 @@ class Learner:
         raise
 
   def _run(self, dataset, should_stop, on_log, log_every_seconds, after_step):
-    lc = self.config.learner
-    last_step = config_schema.training_steps(self.config)
+    lc = self.config
+    last_step = lc.training_steps
     self.publish()
     iterator = iter(dataset)
     last_save = last_log = time.time()

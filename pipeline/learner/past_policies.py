@@ -32,6 +32,7 @@ from typing import Dict, Tuple
 
 import tensorflow as tf
 
+from pipeline import parts
 from pipeline.learner import losses
 from pipeline.learner.vtrace import vtrace_returns
 from pipeline.networks import value_transform
@@ -48,10 +49,9 @@ class PastPolicies(tf.Module):
 
   name = "past_policies"  # an auxiliary loss (pipeline/learner/auxiliary.py)
 
-  def __init__(self, config, network):
+  def __init__(self, pc: parts.PastPoliciesConfig, network):
     super().__init__(name=self.name)
-    pc = config.past_policies
-    self.config, self.network = config, network
+    self.config, self.network = pc, network
     self.size, self.interval, self.weight = pc.size, pc.interval, pc.weight
     self.start_step = pc.start_step
     stack = lambda ws: [tf.Variable(tf.zeros([pc.size] + w.shape.as_list()), trainable=False)
@@ -62,7 +62,7 @@ class PastPolicies(tf.Module):
     self.next_slot = tf.Variable(0, dtype=tf.int32, trainable=False)   # ring position
     self.heads_per_step = pc.heads_per_step if 0 < pc.heads_per_step < pc.size else pc.size
     self.sequences_per_step = pc.sequences_per_step  # 0: all
-    self.rng = tf.random.Generator.from_seed(config.seed + 17)
+    self.rng = tf.random.Generator.from_seed(pc.seed + 17)
 
   def checkpointables(self) -> Dict[str, tf.Module]:
     return {"past_policies": self}
@@ -115,8 +115,8 @@ class PastPolicies(tf.Module):
     mask, last = seq["mask"], seq["last"]
     # A transition t -> t+1 exists inside the sequence: a real, non-final step, not the last column.
     valid = mask * (1.0 - last) * tf.concat([tf.ones_like(mask[:, 1:]), tf.zeros_like(mask[:, :1])], 1)
-    pc = self.config.past_policies
-    vs = vtrace_returns(values, seq["reward"], self.config.discount * seq["discount"] * valid,
+    pc = self.config
+    vs = vtrace_returns(values, seq["reward"], pc.discount * seq["discount"] * valid,
                         pi / tf.maximum(seq["behaviour"], 1e-6), valid[None], lambda_=1.0,
                         clip_rho=pc.clip_rho, clip_c=pc.clip_c)
     # An episode's final observation absorbs after a termination (its stored
@@ -155,7 +155,7 @@ class PastPolicies(tf.Module):
     idx = batch.start[..., None] + tf.range(k1)[None, None]                      # [B, S, K+1]
     targets = tf.gather(tf.transpose(vs, [1, 2, 0]), idx, batch_dims=1)          # [B, S, K+1, m]
     targets = tf.transpose(tf.reshape(targets, [-1, k1, m]), [2, 0, 1])          # [m, N, K+1]
-    target_probs = value_transform.scalar_to_two_hot(targets, self.config.network.value_support)
+    target_probs = value_transform.scalar_to_two_hot(targets, self.config.value_support)
     flat_unroll = tf.reshape(tf.stack(latents, 1), [-1, tf.reduce_prod(tf.shape(latents[0])[1:])])
     logits = stacked_head_apply([tf.stop_gradient(w) for w in value_weights], flat_unroll)
     logits = tf.reshape(logits, [m, -1, k1, logits.shape[-1]])

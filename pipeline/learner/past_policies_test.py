@@ -111,7 +111,7 @@ def _setup(seed, end_at=None, truncated=False):
   rng = np.random.default_rng(seed)
   c = _config()
   net = make_network(c, (4,), A)
-  module = PastPolicies(c, net)
+  module = PastPolicies(parts.past_policies_from(c), net)
   for _ in range(3):             # three of the four slots used
     _randomise_heads(net, rng)
     module.push()
@@ -166,7 +166,7 @@ def test_ring_buffer_keeps_the_newest_size_snapshots():
   rng = np.random.default_rng(2)
   c = _config()
   net = make_network(c, (4,), A)
-  module = PastPolicies(c, net)
+  module = PastPolicies(parts.past_policies_from(c), net)
   pushed = []
   for _ in range(P + 2):
     _randomise_heads(net, rng)
@@ -180,7 +180,7 @@ def test_ring_buffer_keeps_the_newest_size_snapshots():
 def test_snapshots_every_interval_from_the_start_step():
   c = _config()
   c.past_policies.interval, c.past_policies.start_step = 10, 25
-  module = PastPolicies(c, make_network(c, (4,), A))
+  module = PastPolicies(parts.past_policies_from(c), make_network(c, (4,), A))
   stored_after = []
   for step in range(1, 61):
     module.after_update(tf.constant(step, tf.int64))
@@ -226,7 +226,7 @@ def test_buffer_survives_a_checkpoint_round_trip(tmp_path):
   c, net, module, *_ = _setup(5)
   tf.train.Checkpoint(pp=module).save(str(tmp_path / "ckpt"))
   net2 = make_network(c, (4,), A)
-  fresh = PastPolicies(c, net2)
+  fresh = PastPolicies(parts.past_policies_from(c), net2)
   tf.train.Checkpoint(pp=fresh).restore(tf.train.latest_checkpoint(str(tmp_path))).assert_consumed()
   assert int(fresh.count.numpy()) == 3 and int(fresh.next_slot.numpy()) == 3
   for a, b in zip(module.value_weights + module.policy_weights,
@@ -240,7 +240,7 @@ def test_head_subsampling_is_an_unbiased_estimate_of_the_all_heads_loss():
   tensors = {k: tf.constant(v) for k, v in seq.items()}
   everything = module(latents, batch, tensors)[0].numpy()
   c.past_policies.heads_per_step = 2
-  sub = _same_buffer(PastPolicies(c, net), module)
+  sub = _same_buffer(PastPolicies(parts.past_policies_from(c), net), module)
   draws = np.stack([sub(latents, batch, tensors)[0].numpy() for _ in range(300)])
   assert len({d.tobytes() for d in draws}) == 3        # the three pairs of valid heads
   np.testing.assert_allclose(draws.mean(0), everything, rtol=0.05)
@@ -252,7 +252,7 @@ def test_sequence_subsampling_scales_the_first_sequences_losses():
   tensors = {k: tf.constant(v) for k, v in seq.items()}
   everything, metrics = module(latents, batch, tensors)
   c.past_policies.sequences_per_step = 2
-  sub = _same_buffer(PastPolicies(c, net), module)
+  sub = _same_buffer(PastPolicies(parts.past_policies_from(c), net), module)
   part, part_metrics = sub(latents, batch, tensors)
   # One start per sequence (S = 1): unrolls 0 and 1 are sequences 0 and 1.
   np.testing.assert_allclose(part.numpy()[:2], everything.numpy()[:2] * B / 2, rtol=1e-6)
@@ -269,7 +269,7 @@ def test_heads_equal_to_the_behaviour_policy_give_the_lambda_one_return():
   rng = np.random.default_rng(11)
   net = make_network(c, (4,), A)
   _randomise_heads(net, rng)
-  module = PastPolicies(c, net)
+  module = PastPolicies(parts.past_policies_from(c), net)
   for _ in range(P):
     module.push()
   seq = _sequences(rng, end_at=6)
@@ -305,7 +305,8 @@ def test_weight_zero_gives_bit_identical_parameters_to_no_loss():
     tf.keras.utils.set_random_seed(0)
     nets = [make_network(c, (4,), A) for _ in range(3)]
     step = TrainStep(parts.update_from(c), *nets, tf.keras.optimizers.Adam(1e-2),
-                     tf.Variable(1, dtype=tf.int64), auxiliary_losses=auxiliary.from_config(c, nets[0]))
+                     tf.Variable(1, dtype=tf.int64),
+                     auxiliary_losses=auxiliary.from_config(parts.learner_from(c), nets[0]))
     if enabled:
       _randomise_heads(nets[0], np.random.default_rng(13))
       step.auxiliary["past_policies"].push()

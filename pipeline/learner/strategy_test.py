@@ -13,7 +13,7 @@ SCRIPT = textwrap.dedent("""
     import numpy as np, tensorflow as tf
     from pipeline.learner import strategy as strategy_lib
     strategy_lib.split_cpu(2)
-    from pipeline import config_schema
+    from pipeline import config_schema, parts
     from pipeline.learner.learner import Learner
     sys.path.insert(0, "benchmarks")
     from pve_cost import synthetic_sample
@@ -27,7 +27,8 @@ SCRIPT = textwrap.dedent("""
       c.past_policies.enabled = pve
       c.past_policies.size = 4
       tf.keras.utils.set_random_seed(0)
-      learner = Learner(c, (4,), 2, tempfile.mkdtemp(), None, strategy_lib.make_strategy(name))
+      learner = Learner(parts.learner_from(c), (4,), 2, tempfile.mkdtemp(), None,
+                        strategy_lib.make_strategy(name))
       if pve:  # a stored head that depends on the latent (fresh output layers are zero)
         net = learner.network
         for w in net.value_head.weights + net.policy_head.weights:

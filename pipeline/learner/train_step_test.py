@@ -137,7 +137,7 @@ def _step(c, seed=0):
     n.set_weights(nets[0].get_weights())
   step = tf.Variable(7, dtype=tf.int64)
   train = TrainStep(parts.update_from(c), *nets, tf.keras.optimizers.Adam(1e-3), step,
-                    auxiliary_losses=auxiliary.from_config(c, nets[0]))
+                    auxiliary_losses=auxiliary.from_config(parts.learner_from(c), nets[0]))
   return train, nets, step
 
 

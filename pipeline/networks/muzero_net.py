@@ -22,10 +22,10 @@ scaled to [0, 1] per example, as in MuZero. The prediction heads are `Head`s
 """
 from typing import NamedTuple, Tuple
 
-import ml_collections
 import numpy as np
 import tensorflow as tf
 
+from pipeline import parts
 from pipeline.networks import value_transform
 from pipeline.networks.heads import Head
 
@@ -105,7 +105,7 @@ class Inference(NamedTuple):
 class MuZeroNetwork(tf.Module):
   """Representation, dynamics and prediction for one game."""
 
-  def __init__(self, config: ml_collections.ConfigDict, observation_shape: Tuple[int, ...],
+  def __init__(self, config: parts.NetworkConfig, observation_shape: Tuple[int, ...],
                num_actions: int, name: str = "muzero"):
     super().__init__(name=name)
     self.num_actions = num_actions
@@ -200,8 +200,9 @@ class MuZeroNetwork(tf.Module):
       w.assign(v)
 
 
-def make_network(config: ml_collections.ConfigDict, observation_shape, num_actions):
-  return MuZeroNetwork(config.network, observation_shape, num_actions)
+def make_network(config, observation_shape, num_actions: int) -> MuZeroNetwork:
+  """The network config.network describes (a job's edge: the ConfigDict in)."""
+  return MuZeroNetwork(parts.network_from(config), observation_shape, num_actions)
 
 
 class ScalarOutputs(NamedTuple):

@@ -6,7 +6,7 @@ Without reanalyse, batches of B sequences from "replay". With reanalyse, pairs
 import reverb
 import tensorflow as tf
 
-from pipeline import config_schema
+from pipeline import parts
 from pipeline.replay.tables import REANALYSED, REPLAY
 
 # The longest the learner's loop waits for a batch (the rate limiter's time-out)
@@ -25,10 +25,11 @@ def sequence_dataset(address: str, batch_size: int, timeout_ms: int = 60_000,
   return ds.batch(batch_size, drop_remainder=True).prefetch(1)
 
 
-def learner_dataset(address: str, config, timeout_ms: int = WAIT_MS) -> tf.data.Dataset:
+def learner_dataset(address: str, replay: parts.ReplayConfig,
+                    timeout_ms: int = WAIT_MS) -> tf.data.Dataset:
   """What Learner.run consumes: ReplaySample batches, or (replay, reanalysed) pairs."""
-  fresh = config_schema.reanalysed_batch_size(config)
-  replay = sequence_dataset(address, config.learner.batch_size - fresh, timeout_ms)
+  fresh = 0 if replay.reanalyse is None else replay.reanalyse.share
+  batches = sequence_dataset(address, replay.batch_size - fresh, timeout_ms)
   if not fresh:
-    return replay
-  return tf.data.Dataset.zip((replay, sequence_dataset(address, fresh, timeout_ms, REANALYSED)))
+    return batches
+  return tf.data.Dataset.zip((batches, sequence_dataset(address, fresh, timeout_ms, REANALYSED)))

@@ -1,11 +1,11 @@
 """Reverb round trip: sequences written across episode ends come back masked."""
-import ml_collections
 import numpy as np
 import pytest
 import reverb
 
 import tensorflow as tf
 
+from pipeline import parts
 from pipeline.learner.batch import all_starts, random_starts
 from pipeline.replay import spec as spec_lib
 from pipeline.replay import tables
@@ -15,18 +15,16 @@ L, OVERLAP, K = 6, 3, 2
 
 
 def _replay_config(kind="queue"):
-  c = ml_collections.ConfigDict(dict(
-      kind=kind, max_size=1000, sequence_length=L, sequence_overlap=OVERLAP,
-      priority_exponent=1.0, samples_per_insert=1.0, min_size_to_sample=1,
-      insert_error_buffer=1000))
-  return c
+  return parts.ReplayConfig(kind=kind, max_size=1000, priority_exponent=1.0,
+                            samples_per_insert=1.0, min_size_to_sample=1,
+                            insert_error_buffer=1000, batch_size=8)
 
 
 @pytest.fixture
 def server_and_spec():
   step_spec = spec_lib.step_spec((2,), np.float32, 3)
   signature = spec_lib.sequence_signature(step_spec, L)
-  server = reverb.Server([tables.replay_table(_replay_config(), 8, signature)])
+  server = reverb.Server([tables.replay_table(_replay_config(), signature)])
   yield server, step_spec
   server.stop()
 

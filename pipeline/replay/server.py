@@ -13,6 +13,7 @@ import uuid
 import numpy as np
 import reverb
 
+from pipeline import parts
 from pipeline.errors import PipelineError
 from pipeline.replay import tables
 
@@ -36,14 +37,15 @@ def _check_port_free(port: int) -> None:
                           f"server?); stop it or pick another --port") from e
 
 
-def start_server(config, signature, workdir: str, port: int = 0) -> reverb.Server:
+def start_server(replay: parts.ReplayConfig, signature, workdir: str,
+                 port: int = 0) -> reverb.Server:
   """Starts the server on `port` (0: a free one), restoring the latest checkpoint."""
   if port:
     _check_port_free(port)
   path = checkpoint_dir(workdir)
   os.makedirs(path, exist_ok=True)
   checkpointer = reverb.checkpointers.DefaultCheckpointer(path=path)
-  server_tables = tables.server_tables(config, signature)
+  server_tables = tables.server_tables(replay, signature)
   try:
     server = reverb.Server(tables=server_tables, port=port or None, checkpointer=checkpointer)
   except Exception as e:  # Reverb raises a plain RuntimeError/ValueError here.

@@ -6,7 +6,7 @@
   server             this server's incarnation (a random id inserted at its
                      start), so that a client tells a restarted server from a
                      busy one (pipeline/replay/connection.py)
-With reanalyse on (config.reanalyse.enabled) also:
+With reanalyse on (a parts.ReplayConfig with `reanalyse`) also:
   reanalyse_source   the same sequences (shared data, no copy), uniform, FIFO:
                      what reanalyse workers draw from
   reanalysed         sequences with fresh policies and values, for the learner
@@ -14,8 +14,9 @@ With reanalyse on (config.reanalyse.enabled) also:
 """
 from typing import List
 
-import ml_collections
 import reverb
+
+from pipeline import parts
 
 REPLAY = "replay"
 VARIABLES = "variables"
@@ -25,13 +26,13 @@ TARGET_VARIABLES = "target_variables"
 SERVER = "server"
 
 
-def replay_table(replay: ml_collections.ConfigDict, batch_size: int, signature) -> reverb.Table:
+def replay_table(replay: parts.ReplayConfig, signature) -> reverb.Table:
   """The sequence table chosen by `replay.kind`."""
   if replay.kind == "queue":
     # The paper's on-policy setting: each sequence is consumed once, in order.
     return reverb.Table.queue(REPLAY, max_size=replay.max_size, signature=signature)
   spi = float(replay.samples_per_insert)
-  error_buffer = replay.insert_error_buffer or max(2.0 * spi, spi * batch_size)
+  error_buffer = replay.insert_error_buffer or max(2.0 * spi, spi * replay.batch_size)
   return reverb.Table(
       name=REPLAY,
       sampler=reverb.selectors.Prioritized(replay.priority_exponent),
@@ -49,15 +50,15 @@ def variables_table(name: str = VARIABLES) -> reverb.Table:
       max_size=1, rate_limiter=reverb.rate_limiters.MinSize(1))
 
 
-def reanalyse_tables(config: ml_collections.ConfigDict, signature) -> List[reverb.Table]:
+def reanalyse_tables(replay: parts.ReplayConfig, signature) -> List[reverb.Table]:
   """reanalyse_source, reanalysed and target_variables (see the module doc)."""
-  ra = config.reanalyse
-  share = max(1, int(round(ra.fraction * config.learner.batch_size)))
+  ra = replay.reanalyse
+  share = max(1, ra.share)
   spi = float(ra.samples_per_insert)
   source = reverb.Table(
       name=REANALYSE_SOURCE, sampler=reverb.selectors.Uniform(),
       remover=reverb.selectors.Fifo(),
-      max_size=ra.source_max_size or config.replay.max_size,
+      max_size=ra.source_max_size or replay.max_size,
       rate_limiter=reverb.rate_limiters.MinSize(1), signature=signature)
   # The learner may use each reanalysed sequence `samples_per_insert` times
   # on average: it waits for workers that fall behind, and they for it.
@@ -66,15 +67,14 @@ def reanalyse_tables(config: ml_collections.ConfigDict, signature) -> List[rever
       max_size=ra.max_size,
       rate_limiter=reverb.rate_limiters.SampleToInsertRatio(
           samples_per_insert=spi, min_size_to_sample=ra.min_size_to_sample or share,
-          error_buffer=max(2.0 * spi * share, ra.batch_size * spi)),
+          error_buffer=max(2.0 * spi * share, ra.worker_batch_size * spi)),
       signature=signature)
   return [source, fresh, variables_table(TARGET_VARIABLES)]
 
 
-def server_tables(config: ml_collections.ConfigDict, signature) -> List[reverb.Table]:
+def server_tables(replay: parts.ReplayConfig, signature) -> List[reverb.Table]:
   """Every table a run's Reverb server holds."""
-  out = [replay_table(config.replay, config.learner.batch_size, signature), variables_table(),
-         variables_table(SERVER)]
-  if config.reanalyse.enabled:
-    out += reanalyse_tables(config, signature)
+  out = [replay_table(replay, signature), variables_table(), variables_table(SERVER)]
+  if replay.reanalyse is not None:
+    out += reanalyse_tables(replay, signature)
   return out
