@@ -334,3 +334,31 @@ class Analysis:
     return {"checkpoint": step, "budgets": list(p.budgets),
             "cells": {(prior, b): self.search_cell(step, prior, b, roots)
                       for prior in p.priors for b in p.budgets}}
+
+
+def analyse_run(config, run_dir: str, out_dir: str = "", log: Callable[[str], None] = print) -> dict:
+  """Analyses one run into out_dir (default RUN/analysis): figures, tables, summary.json."""
+  from pipeline.analysis import report  # matplotlib: imported on use
+  analysis = Analysis(config, run_dir, log)
+  out_dir = out_dir or analysis.out_dir
+  summary = report.write_report(analysis.run(), out_dir)
+  log(f"figures and tables in {out_dir} ({analysis.cache.hits} parts cached, "
+      f"{analysis.cache.misses} computed)")
+  f3 = summary["figure3"]["def2_by_horizon"]
+  last = max(f3)
+  log(f"value error (Def. 2) of step {last}, h=1..{summary['horizon']}: "
+      + ", ".join(f"{v:.3g}" for v in f3[last]))
+  for key, values in summary["figure7"].items():
+    if key != "budgets":
+      log(f"return {key}: {values}")
+  return summary
+
+
+def analyse_seeds(config, runs: List[str], out_dir: str, log: Callable[[str], None] = print) -> dict:
+  """Analyses each run (into its own RUN/analysis), then writes the mean and SE
+  over them to out_dir (seeds.py)."""
+  from pipeline.analysis import seeds
+  summaries = [analyse_run(config, run, "", log) for run in runs]
+  aggregate = seeds.write_seeds_report(summaries, out_dir)
+  log(f"{len(summaries)} runs analysed; mean and SE over them in {out_dir}")
+  return aggregate

@@ -121,10 +121,15 @@ def test_the_stage_reports_a_missing_run_in_one_line(tmp_path):
 
 
 def test_a_seeds_report_of_the_analysed_runs(analysed, tmp_path):
-  from pipeline.analysis import seeds
-  _, _, summary, _ = analysed
-  out = seeds.write_seeds_report([summary, summary], str(tmp_path / "seeds"))
+  from pipeline.analysis import stage
+  workdir, _, summary, _ = analysed
+  lines = []
+  # The same run twice (its parts cached): the mean is its numbers, the SE 0.
+  out = stage.analyse_seeds(tiny_analysis(), [workdir, workdir], str(tmp_path / "seeds"),
+                            lines.append)
   assert out["n"] == 2 and out["se"]["figure2"]["mcts"] == [0.0] * 3
+  assert out["mean"]["figure2"]["mcts"] == summary["figure2"]["mcts"]
+  assert "2 runs analysed" in lines[-1]
   for name in ("seeds_summary.json", "seeds_summary.md", "seeds_summary.csv",
                "fig2_online_performance_seeds.png"):
     assert os.path.getsize(tmp_path / "seeds" / name) > 0

@@ -52,34 +52,15 @@ def main(argv):
   tf.get_logger().setLevel("ERROR")  # retracing / AutoGraph notices drown the progress lines
   tf.config.threading.set_intra_op_parallelism_threads(TF_THREADS.value)
   tf.config.threading.set_inter_op_parallelism_threads(TF_THREADS.value)
-  from pipeline.analysis import report
-  from pipeline.analysis.stage import Analysis
+  from pipeline.analysis import stage
   start = time.time()
 
   def log(line):
     print(f"analyse {time.time() - start:6.0f}s  {line}", flush=True)
   if RUNS.value:
-    from pipeline.analysis import seeds
-    summaries = []
-    for run in RUNS.value:
-      analysis = Analysis(config, run, log)
-      summaries.append(report.write_report(analysis.run(), analysis.out_dir))
-    seeds.write_seeds_report(summaries, OUT_DIR.value)
-    log(f"{len(summaries)} runs analysed; mean and SE over them in {OUT_DIR.value}")
-    return
-  analysis = Analysis(config, WORKDIR.value, log)
-  results = analysis.run()
-  out_dir = OUT_DIR.value or analysis.out_dir
-  summary = report.write_report(results, out_dir)
-  log(f"figures and tables in {out_dir} ({analysis.cache.hits} parts cached, "
-      f"{analysis.cache.misses} computed)")
-  f3 = summary["figure3"]["def2_by_horizon"]
-  last = max(f3)
-  log(f"value error (Def. 2) of step {last}, h=1..{summary['horizon']}: "
-      + ", ".join(f"{v:.3g}" for v in f3[last]))
-  for key, values in summary["figure7"].items():
-    if key not in ("budgets",):
-      log(f"return {key}: {values}")
+    stage.analyse_seeds(config, RUNS.value, OUT_DIR.value, log)
+  else:
+    stage.analyse_run(config, WORKDIR.value, OUT_DIR.value, log)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,7 @@ import os
 # shared 2-core machine; must be set before numpy is imported.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import json  # pylint: disable=g-import-not-at-top,wrong-import-position
-import re  # pylint: disable=wrong-import-position
+import re  # pylint: disable=g-import-not-at-top,wrong-import-position
 import time  # pylint: disable=wrong-import-position
 
 from absl import flags  # pylint: disable=wrong-import-position
@@ -25,34 +24,6 @@ from pipeline.errors import run_job  # pylint: disable=wrong-import-position
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Four Rooms config file.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/four_rooms", "Output and checkpoint folder.")
-
-# Keys that may change between a run and its resumption.
-_RUNTIME_KEYS = ("threads", "log_every_secs", "checkpoint_every_secs", "experiments")
-
-
-def _prepare_workdir(workdir, config):
-  """Creates workdir, checks it is writable and was made with the same config."""
-  try:
-    os.makedirs(workdir, exist_ok=True)
-    probe = os.path.join(workdir, ".write_test")
-    with open(probe, "w") as f:
-      f.write("ok")
-    os.remove(probe)
-  except OSError as e:
-    raise PipelineError(f"workdir {workdir!r} is not writable ({e.strerror})") from None
-  science = {k: v for k, v in config.to_dict().items() if k not in _RUNTIME_KEYS}
-  path = os.path.join(workdir, "config.json")
-  text = json.dumps(science, sort_keys=True, default=list)
-  if os.path.exists(path):
-    with open(path) as f:
-      old = f.read()
-    if json.loads(old) != json.loads(text):
-      raise PipelineError(f"workdir {workdir!r} holds a run with a different config; "
-                          "use a new --workdir or the config in its config.json")
-  else:
-    with open(path, "w") as f:
-      f.write(text)
-
 
 def _load_config():
   """The --config ConfigDict; a file that failed to load is a PipelineError."""
@@ -81,7 +52,7 @@ def main(argv):
   from pipeline.tabular import config as config_lib  # pylint: disable=g-import-not-at-top
   config_lib.validate(config)
   workdir = _WORKDIR.value
-  _prepare_workdir(workdir, config)
+  config_lib.prepare_workdir(workdir, config)
   _set_threads(config.threads)
   from pipeline.tabular import experiment  # pylint: disable=g-import-not-at-top
   t0 = time.time()

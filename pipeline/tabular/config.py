@@ -1,8 +1,12 @@
 """Four Rooms experiment config: defaults (the 2-core scale) and validation.
 
 configs/four_rooms.py returns base_config(); configs/four_rooms_paper.py sets
-the paper's numbers (appendix A.3). validate() names the first bad key.
+the paper's numbers (appendix A.3). validate() names the first bad key;
+prepare_workdir() checks a workdir against the config it was made with.
 """
+import json
+import os
+
 import ml_collections
 
 from pipeline.config_schema import get_dotted
@@ -108,3 +112,31 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   if "trajectories" in config.experiments and not m.include_pve:
     raise PipelineError("config.experiments has 'trajectories', which needs model_space.include_pve")
   return config
+
+
+# Keys that may change between a run and its resumption.
+RUNTIME_KEYS = ("threads", "log_every_secs", "checkpoint_every_secs", "experiments")
+
+
+def prepare_workdir(workdir, config):
+  """Creates workdir, checks it is writable and was made with the same config."""
+  try:
+    os.makedirs(workdir, exist_ok=True)
+    probe = os.path.join(workdir, ".write_test")
+    with open(probe, "w") as f:
+      f.write("ok")
+    os.remove(probe)
+  except OSError as e:
+    raise PipelineError(f"workdir {workdir!r} is not writable ({e.strerror})") from None
+  science = {k: v for k, v in config.to_dict().items() if k not in RUNTIME_KEYS}
+  path = os.path.join(workdir, "config.json")
+  text = json.dumps(science, sort_keys=True, default=list)
+  if os.path.exists(path):
+    with open(path) as f:
+      old = f.read()
+    if json.loads(old) != json.loads(text):
+      raise PipelineError(f"workdir {workdir!r} holds a run with a different config; "
+                          "use a new --workdir or the config in its config.json")
+  else:
+    with open(path, "w") as f:
+      f.write(text)
