@@ -176,3 +176,4 @@ class ReanalyseWorker:
     except (reverb.errors.DeadlineExceededError, RuntimeError):
       pass  # the server may be gone or the learner done: the items are fresh, not state
     self.writer.close()
+    self.summary.flush()  # the job may end with os._exit (errors.run_job)

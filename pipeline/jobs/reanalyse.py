@@ -48,4 +48,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  run_job(main)
+  run_job(main, exit_at_once=True)  # errors.py: no hang in the final clean-up

@@ -43,7 +43,8 @@ def main(argv):
                int(learner.step.numpy()))
   dataset = learner_dataset(ADDRESS.value, parts.replay_from(config))
   learner.run(dataset, should_stop=lambda step: stop(), on_log=log_metrics)
+  return learner  # its dataset iterator is not destroyed before the exit (errors.run_job)
 
 
 if __name__ == "__main__":
-  run_job(main)
+  run_job(main, exit_at_once=True)  # errors.py: no hang in the final clean-up

@@ -189,17 +189,20 @@ class Learner:
       self.save(replay=False)
       if isinstance(e, ServerUnavailable):
         raise
+    finally:
+      self.summary.flush()  # the job may end with os._exit (errors.run_job)
 
   def _run(self, dataset, should_stop, on_log, log_every_seconds, after_step):
     lc = self.config
     last_step = lc.training_steps
     self.publish()
-    iterator = iter(dataset)
+    iterator = self.iterator = iter(dataset)
     last_save = last_log = time.time()
     step = int(self.step.numpy())
     rate = progress.Rate(step)
     while step < last_step and not should_stop(step):
       sample, iterator = self._next(iterator, dataset)
+      self.iterator = iterator  # kept: see errors.run_job (its destruction can block)
       if sample is None:  # no new data within the rate limiter's time-out
         if time.time() - last_log >= log_every_seconds:
           on_log({"waiting_for_data": 1.0})
