@@ -161,15 +161,9 @@ def read(path, default=None):
 def snapshot(study_dir):
   """({run: result.json text}, {run: checkpoint step}, {run: episode keys})."""
   from pipeline.study import checkpoint_step
-  results, steps, keys = {}, {}, {}
-  for path in run_dirs(study_dir):
-    run = os.path.basename(path)
-    text = read(os.path.join(path, "result.json"))
-    if text is not None:
-      results[run] = text
-    steps[run] = checkpoint_step(path)
-    keys[run] = set(episode_keys(path))
-  return results, steps, keys
+  paths = {os.path.basename(path): path for path in run_dirs(study_dir)}
+  return (snapshot_results(study_dir), {run: checkpoint_step(p) for run, p in paths.items()},
+          {run: set(episode_keys(p)) for run, p in paths.items()})
 
 
 def run_uninterrupted(config, study_dir, timeout):
@@ -299,6 +293,7 @@ def report(F, reference, chaos_dir, legs, events, first_seen, seen_keys):
   archived = {os.path.basename(p): read(os.path.join(p, "result.json"))
               for p in run_dirs(archive)}
   again = tabulate_again(study_dir, os.path.join(chaos_dir, "tabulated_again"))
+  table3 = read(os.path.join(study_dir, "tables", "table3_scores.csv"))
   final_code = legs[-1].get("code")
   resumed = sum(1 for leg in legs for step in leg["learner"].values() if step)
   checks = {
@@ -323,11 +318,8 @@ def report(F, reference, chaos_dir, legs, events, first_seen, seen_keys):
       "archive": (archived == results and len(archived) == len(planned),
                   f"{len(archived)} archived of {len(planned)}; "
                   f"{'same' if archived == results else 'DIFFERENT'} result.json"),
-      "tables_are_the_runs": (bool(again) and again == read(
-          os.path.join(study_dir, "tables", "table3_scores.csv")),
-                              "Table 3 tabulated again " + ("equal" if again == read(
-                                  os.path.join(study_dir, "tables", "table3_scores.csv"))
-                                  else "DIFFERS")),
+      "tables_are_the_runs": (bool(again) and again == table3,
+                              f"Table 3 tabulated again {'equal' if again == table3 else 'DIFFERS'}"),
   }
   return checks
 
