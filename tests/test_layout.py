@@ -28,6 +28,20 @@ def test_no_search_function_over_80_lines():
   assert list(_long_functions("pipeline/search/*.py")) == []
 
 
+MAX_JOB_LINES = 75
+
+
+def test_jobs_stay_thin():
+  """Each job reads its flags and calls library code (issue 14 item 5: about 60 lines)."""
+  long = []
+  for path in sorted(glob.glob(os.path.join(REPO, "pipeline", "jobs", "[!_]*.py"))):
+    with open(path, encoding="utf-8") as f:
+      n = len(f.read().splitlines())
+    if n > MAX_JOB_LINES and not path.endswith("_test.py"):
+      long.append(f"{os.path.relpath(path, REPO)} ({n} lines)")
+  assert long == []
+
+
 def test_the_checker_sees_a_long_function(tmp_path, monkeypatch):
   body = "\n".join(f"  x{i} = {i}" for i in range(MAX_LINES))
   (tmp_path / "pipeline" / "search").mkdir(parents=True)

@@ -27,6 +27,7 @@ PAPER_TABLE3 = "pve_paper_table3.csv"
 PAPER_SETTINGS = "pve_paper_settings.md"
 PAPER_VARIANTS = ("muzero", "muzero_pve")  # the column prefixes of PAPER_TABLE3
 PAPER_WILCOXON_P = 0.044                     # as printed in the paper (appendix A.4)
+PUBLISHED = ("paper",)                       # the published tables `./run.sh tables --reference` knows
 
 
 def data_path(name: str) -> str:

@@ -40,6 +40,14 @@ class Options:
   curve_points: int = 50
   curve_reps: int = 500       # bootstrap replications per figure
 
+  def __post_init__(self):
+    if self.reps < 1 or self.curve_reps < 1:
+      raise PipelineError(f"reps={self.reps}, curve_reps={self.curve_reps}; both must be >= 1")
+    if not 0.0 < self.ci < 1.0:
+      raise PipelineError(f"ci={self.ci}; must be in (0, 1)")
+    if self.curve_points < 2:
+      raise PipelineError(f"curve_points={self.curve_points}; must be >= 2")
+
 
 @dataclasses.dataclass
 class Analysis:

@@ -27,6 +27,8 @@ def test_reference_paper_prints_p_0044(tmp_path):
     (["--scores={tmp}/missing.csv"], "missing.csv: no such file"),
     (["--reference=nature"], "unknown reference 'nature'; known: paper"),
     ([], "nothing to tabulate"),
+    (["--reference=paper", "--ci=1.5", "--workdir={tmp}"], "ci=1.5; must be in (0, 1)"),
+    (["--reference=paper", "--reps=0", "--workdir={tmp}"], "reps=0, curve_reps=500; both must be >= 1"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
   bad = tmp_path / "bad.csv"

@@ -3,6 +3,8 @@
     tabulate_scores_csv("scores.csv", out_dir)   rows game,variant,seed,score
     tabulate_paper(out_dir)                      the PVE paper's published Table 3
     tabulate_study(study_dir)                    a study's runs (finished or not)
+    run_tables(...)                              the tables stage: one of the three,
+                                                 returns the text it prints
 
 A study directory (written by the study runner):
     DIR/runs/<run_name>/run.json      {"game": ..., "variant": ..., "seed": ...}
@@ -80,6 +82,34 @@ def tabulate_paper(out_dir: str, options: Optional[Options] = None) -> Dict:
 
 
 REPLAY_SETTING = "replay"
+DEFAULT_PAPER_DIR = os.path.join("runs", "reference_paper")
+
+
+def run_tables(options: Options, workdir: str = "", scores: str = "", reference_name: str = "",
+               config_json: str = "", final_episodes: int = 0, episodes: str = "selfplay") -> str:
+  """The tables stage: tabulates scores, a published reference or a study; returns its report.
+
+  Outputs go to <workdir or the scores' directory or runs/reference_paper>/tables
+  (and a study's figures/); the returned text is what `./run.sh tables` prints.
+  """
+  if reference_name:
+    if reference_name not in reference.PUBLISHED:
+      raise PipelineError(f"unknown reference {reference_name!r}; known: {', '.join(reference.PUBLISHED)}")
+    summary = tabulate_paper(os.path.join(workdir or DEFAULT_PAPER_DIR, "tables"), options)
+    return "\n".join([report.format_summary(summary),
+                      f"The paper reports p = {summary['paper_wilcoxon_p_reported']}; computed from its "
+                      f"published per-game means: p = {summary['wilcoxon_p']:.3f}"])
+  if scores:
+    base = workdir or os.path.dirname(os.path.abspath(scores))
+    return report.format_summary(tabulate_scores_csv(scores, os.path.join(base, "tables"), options, config_json))
+  if not os.path.isdir(workdir):
+    raise PipelineError(f"--workdir={workdir}: no such directory")
+  summary = tabulate_study(workdir, options, final_episodes, episodes)
+  runs = summary["runs"]
+  lines = [f"Study {workdir}: {runs['total']} runs, {runs['finished']} finished, "
+           f"{runs['running']} unfinished, {runs['no_episodes']} without episodes yet"]
+  lines += [f"  {note}" for note in summary["notes"]]
+  return "\n".join(lines + [report.format_summary(summary)])
 
 
 class StudyRun:
