@@ -63,9 +63,9 @@ def _model_space(config, mdp, v_star, workdir):
   for i, name in enumerate(names):
     run_dir = os.path.join(root, name)
     path = os.path.join(run_dir, "analysis.npz")
-    if not os.path.exists(path):
+    if not os.path.exists(path) or "optimal_spread" not in np.load(path):  # older analyses lack it
       res = model_space.analyse_class(mdp, cfg, name, os.path.join(run_dir, "snapshots"), v_star,
-                                      config.seed + i)
+                                      config.seed + i, config.checks.optimal_fraction)
       np.savez(path + ".tmp.npz", **res)
       os.replace(path + ".tmp.npz", path)
     results[name] = dict(np.load(path))
@@ -159,6 +159,9 @@ def run(config, workdir):
     if "pve" in names:
       found.append(checks.pve_plans_optimally(ms_results["pve"]["final_ratio"],
                                               config.checks.optimal_fraction))
+    found.append(checks.optimal_set_grows(
+        names, orders, {n: ms_results[n]["final_ratio"] for n in names},
+        {n: float(ms_results[n]["optimal_spread"]) for n in names}, config.checks.optimal_fraction))
     summary["model_space"] = {n: {"model_steps_per_sec": ms_results[n]["model_steps_per_sec"],
                                   "train_seconds": ms_results[n]["train_seconds"]} for n in names}
   if "capacity" in config.experiments:
@@ -169,6 +172,7 @@ def run(config, workdir):
     lines.append(tables.write(os.path.join(table_dir, "capacity"), tables.CAPACITY_HEADER,
                               tables.capacity_rows(config.capacity.ranks, cap_values, optimal)))
     found.append(checks.det_beats_stoch(config.capacity.ranks, cap_values, config.capacity.low_ranks))
+    found.append(checks.det_gap_widens(config.capacity.ranks, cap_values))
     summary["capacity"] = {k: {"model_steps_per_sec": v["model_steps_per_sec"],
                                "train_seconds": v["train_seconds"]} for k, v in timing.items()}
   if "trajectories" in config.experiments:

@@ -67,7 +67,7 @@ def test_end_to_end_then_resume(tmp_path, tiny):
     assert (work / "figures" / name).stat().st_size > 10_000
   for name in ("diameters.csv", "diameters.md", "capacity.csv", "capacity.md"):
     assert (work / "tables" / name).exists()
-  assert first.stdout.count("CHECK ") == 3
+  assert first.stdout.count("CHECK ") == 5  # the four claims (two for Figure 4a) and PVE plans optimally
   assert "model-steps/s" in first.stderr and "left" in first.stderr
   assert list((work / "model_space" / "k2" / "tb").glob("events.*"))
 
@@ -77,7 +77,7 @@ def test_end_to_end_then_resume(tmp_path, tiny):
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)
   lines = experiment.run(module.get_config(), str(work))
-  assert sum(l.startswith("CHECK ") for l in lines) == 3
+  assert sum(l.startswith("CHECK ") for l in lines) == 5
   assert ckpts and ckpts == {p: p.stat().st_mtime_ns for p in work.glob("*/*/ckpt/*")}
 
   changed = _run(f"--config={tiny}", "--config.seed=1", f"--workdir={work}")

@@ -109,8 +109,12 @@ def value_ratios(mdp, vectors, v_star):
   return values.sum(-1) / v_star.sum()
 
 
-def analyse_class(mdp, cfg, name, snap_dir, v_star, seed):
+def analyse_class(mdp, cfg, name, snap_dir, v_star, seed, optimal_fraction):
   """PCA coordinates, value ratios and diameters of one trained class.
+
+  optimal_spread: the full-space diameter of the final models whose value
+  ratio is >= optimal_fraction (the class's models that plan optimally;
+  nan with fewer than 2).
 
   Snapshots are read one at a time: at each, the M models are projected on
   that snapshot's first two principal components (memory O(M D)).
@@ -131,4 +135,11 @@ def analyse_class(mdp, cfg, name, snap_dir, v_star, seed):
       "steps": steps, "coords": np.stack(coords), "value_steps": steps[value_idx],
       "value_ratio": np.stack(ratios), "diam_pca": group(coords[-1]), "diam_full": group(final),
       "final_ratio": ratios[-1],
+      "optimal_spread": optimal_spread(final, ratios[-1], optimal_fraction),
   }
+
+
+def optimal_spread(vectors, ratios, optimal_fraction):
+  """Diameter of the model vectors [M, D] whose value ratio [M] is >= optimal_fraction (nan if < 2)."""
+  good = vectors[np.asarray(ratios) >= optimal_fraction]
+  return pca.diameter(good) if len(good) >= 2 else float("nan")

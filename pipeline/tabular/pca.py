@@ -27,8 +27,10 @@ def project(X, mean, components):
 
 def diameter(points):
   """Largest pairwise Euclidean distance among points [n, d]."""
-  diff = points[:, None, :] - points[None, :, :]
-  return float(np.sqrt(np.max(np.sum(diff ** 2, axis=-1))))
+  x = np.asarray(points, np.float64)
+  sq = np.sum(x * x, axis=1)
+  d2 = sq[:, None] + sq[None, :] - 2.0 * (x @ x.T)  # [n, n] without an [n, n, d] array
+  return float(np.sqrt(max(np.max(d2), 0.0)))
 
 
 def group_diameters(points, num_groups, rng):
