@@ -1,0 +1,109 @@
+"""How far one Four Rooms model class converges under an optimiser setting.
+
+    ./run.sh bench four_rooms_convergence --kind=k60 [--steps=6000] [--lr=0.05]
+        [--schedule=cosine|const] [--batch=50] [--models=4] [--beta1=0.9]
+        [--init_scale=5] [--every=500]
+    ./run.sh bench four_rooms_convergence --kind=capacity [--steps=4000] [--lr=0.03]
+        [--ranks=20,40,70,104] ...
+
+--kind=kN or pve trains one Figure 3 class (the default config's data:
+10,000 pairs, seed 0); --kind=capacity trains Figure 4a's two classes
+(Pi, Pi_det) at the given ranks, 3 seeds each. Every --every steps it prints
+one line: the mean training loss over those steps, and the environment value
+of the models' optimal policies (Figure 3: as a ratio to the optimum, mean
+and min over models; Figure 4a: the mean value per rank, optimum 72.89).
+One TF thread. docs/four_rooms.md, "Convergence", has the measured runs.
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+import tensorflow as tf
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from pipeline.envs import gridworld  # pylint: disable=g-import-not-at-top
+from pipeline.tabular import capacity, model_space, planning, training
+from pipeline.tabular import config as config_lib
+from pipeline.tabular import models as models_lib
+
+
+def make_trainer(models, data, order, mdp, args):
+  """A ClassTrainer whose Adam follows --lr, --schedule, --beta1."""
+  lr = args.lr
+  if args.schedule == "cosine":
+    lr = tf.keras.optimizers.schedules.CosineDecay(args.lr, args.steps, alpha=0.03)
+  pi, x, y = data
+  trainer = training.ClassTrainer(models, pi, x, y, order, mdp.gamma, args.batch, args.lr, seed=0)
+  trainer.optimizer = tf.keras.optimizers.Adam(lr, beta_1=args.beta1, epsilon=1e-8)
+  trainer.optimizer.build(models.trainable_variables)
+  return trainer
+
+
+def figure3_class(mdp, args):
+  cfg = config_lib.base_config().model_space
+  cfg.ve_orders = () if args.kind == model_space.PVE else (int(args.kind[1:]),)
+  cfg.include_pve = args.kind == model_space.PVE
+  pi, x, y, order = model_space.training_set(model_space.build_data(mdp, cfg, seed=0), args.kind)
+  models = models_lib.TabularModels(args.models, mdp.num_states, mdp.num_actions, seed=1000,
+                                    init_scale=args.init_scale)
+  trainer = make_trainer(models, (pi, x, y), order, mdp, args)
+  v_star = planning.optimal_policy_value(mdp.P[None], mdp.r[None], mdp)[0]
+
+  def report(loss):
+    ratio = model_space.value_ratios(mdp, models_lib.model_vectors(*trainer.numpy_models()), v_star)
+    return f"loss {loss.mean():.3f} value ratio {ratio.mean():.3f} (min {ratio.min():.3f})"
+  return [(args.kind, trainer, report)]
+
+
+def figure4a_classes(mdp, args):
+  cfg = config_lib.base_config().capacity
+  cfg.ranks = tuple(int(r) for r in args.ranks.split(","))
+  base = capacity.base_policies(mdp, cfg, 0)
+  out = []
+  for noise in capacity.NOISES:
+    pi, x, y, order = capacity.noisy_set(mdp, cfg, base, noise, 0)
+    models = models_lib.TabularModels(len(cfg.ranks) * cfg.num_seeds, mdp.num_states, mdp.num_actions,
+                                      seed=7, ranks=capacity.model_ranks(cfg), init_scale=args.init_scale)
+    trainer = make_trainer(models, (pi, x, y), order, mdp, args)
+
+    def report(loss, trainer=trainer):
+      values = capacity.evaluate_class(mdp, cfg, trainer).mean(-1)
+      return f"loss {loss.mean():.3f} value by rank " + " ".join(
+          f"{r}:{v:.2f}" for r, v in zip(cfg.ranks, values))
+    out.append((noise, trainer, report))
+  return out
+
+
+def main():
+  p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  p.add_argument("--kind", required=True, help="k<order>, pve or capacity")
+  p.add_argument("--steps", type=int, default=6000)
+  p.add_argument("--lr", type=float, default=0.05)
+  p.add_argument("--schedule", choices=("cosine", "const"), default="cosine")
+  p.add_argument("--batch", type=int, default=50)
+  p.add_argument("--models", type=int, default=4, help="models of a Figure 3 class")
+  p.add_argument("--beta1", type=float, default=0.9)
+  p.add_argument("--init_scale", type=float, default=5.0)
+  p.add_argument("--ranks", default="20,40,70,104", help="capacity: ranks, 3 seeds each")
+  p.add_argument("--every", type=int, default=500)
+  args = p.parse_args()
+  if not (args.kind in ("capacity", model_space.PVE) or (args.kind[:1] == "k" and args.kind[1:].isdigit())):
+    p.error(f"--kind={args.kind!r}; expected k<order> (e.g. k60), pve or capacity")
+  if args.steps % args.every:
+    p.error(f"--steps={args.steps} must be a multiple of --every={args.every}")
+  tf.config.threading.set_intra_op_parallelism_threads(1)
+  tf.config.threading.set_inter_op_parallelism_threads(1)
+  mdp = gridworld.four_rooms()
+  classes = figure4a_classes(mdp, args) if args.kind == "capacity" else figure3_class(mdp, args)
+  print(f"# {vars(args)}; load {os.getloadavg()[0]:.1f}", flush=True)
+  for name, trainer, report in classes:
+    t0 = time.time()
+    for step in range(args.every, args.steps + 1, args.every):
+      loss = trainer.train(tf.constant(args.every)).numpy()
+      print(f"{name} step {step}: {report(loss)} ({time.time() - t0:.0f} s)", flush=True)
+
+
+if __name__ == "__main__":
+  main()
