@@ -8,15 +8,17 @@ Budgets, equal for the two variants of a game:
   * CartPole-v1: the whole recipe (configs/cartpole.py, 5,000 learner steps),
     stopping early once a greedy evaluation (20 episodes, every 250 steps)
     averages 475. At 3,000 steps 1 of 3 muzero seeds ended below 400
-    (BENCHMARKS.md, the default study); the recipe's 5,000 reached 475 or
-    ended above 400 on every seed measured (BENCHMARKS.md, CartPole).
-  * MinAtar/Freeway: 500 learner steps (about 20k agent steps) of the
+    (BENCHMARKS.md, the default study); alone on the machine the recipe's
+    5,000 reached 475 or ended above 400 on every seed measured (BENCHMARKS.md,
+    CartPole), but two at a time in this study seed 2 ended at 317.
+  * MinAtar/Freeway: 1,000 learner steps (about 40k agent steps) of the
     recipe it was measured with (4,000-step schedules, 16 samples per insert),
-    8 envs per actor (its episodes last 2,500 steps). Its greedy evaluation at
-    step 500 was 19.0 (random 0.155) in the MinAtar study's seed 0
-    (docs/study_minatar/); the 1,000 steps used before cost twice as long.
-  Measured from a fresh clone (BENCHMARKS.md): 19.5 minutes, but CartPole
-  seed 2 ended at 317 and Freeway seed 0 at 0.2: not every seed learns yet.
+    8 envs per actor (its episodes last 2,500 steps). At 500 steps (each env
+    has played one episode) 1 of 5 measured muzero runs had not started (0.2,
+    random 0.155); at step 1,000 all 5 measured muzero runs were at 9.6-26.6
+    (BENCHMARKS.md, the default study; docs/study_minatar/).
+  Measured from a fresh clone with Freeway at 500 steps (BENCHMARKS.md): 19.5
+  minutes, but CartPole seed 2 ended at 317 and Freeway seed 0 at 0.2.
   Freeway stops its recipe early with learner.stop_at_step, so the learning
   rate and the acting temperature follow the recipe's schedules instead of
   ones compressed into the short budget (BENCHMARKS.md, "Budgets and
@@ -51,7 +53,7 @@ def get_config():
       {"name": "MinAtar/Freeway", "config": "configs/minatar.py",
        # The recipe this study was measured with: 4,000 steps, 16 samples per insert.
        "overrides": (("learner.num_steps", 4000), ("replay.samples_per_insert", 16.0),
-                     ("learner.stop_at_step", 500), ("actors.envs_per_actor", 8),
+                     ("learner.stop_at_step", 1000), ("actors.envs_per_actor", 8),
                      ("evaluate.every_steps", 500))},
   ]
   c.variants = [
