@@ -1,7 +1,12 @@
 """The study runner's pieces: run names, progress lines, the time-left estimate."""
+import glob
+import os
+
 import pytest
 
 from pipeline import study
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _spec(game, steps, setting=study.REPLAY_SETTING, variant="muzero", seed=0):
@@ -51,10 +56,8 @@ def _load(path):
   return module.get_config()
 
 
-@pytest.mark.parametrize("path", ["configs/study_default.py", "configs/study_minatar.py",
-                                  "configs/study_pve_cartpole.py", "configs/study_minatar_recipes.py",
-                                  "configs/study_gumbel.py", "configs/study_schedule_cartpole.py",
-                                  "configs/study_minatar_2000.py"])
+@pytest.mark.parametrize("path", sorted(os.path.relpath(p, ROOT) for p in glob.glob(
+    os.path.join(ROOT, "configs", "study_*.py"))))
 def test_every_run_of_a_study_config_is_a_valid_run_config(path):
   from pipeline import config_schema
   specs = study.expand(_load(path))

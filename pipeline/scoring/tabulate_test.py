@@ -233,3 +233,13 @@ def test_curves_at_frames_hand_computed(study):
   # Eval at 360: the evaluations at 300 frames (30 and 31); at 480 none within one spacing.
   assert float(at[("eval", 360)]["mean"]) == pytest.approx(30.5)
   assert at[("eval", 480)]["seeds"] == "0"
+
+
+def test_study_of_one_variant_has_scores_and_no_comparison(tmp_path):
+  """A study of one agent over seeds (e.g. the runs of an analysis) tabulates without a comparison."""
+  study = str(tmp_path / "one")
+  for seed in range(3):
+    _make_run(study, f"cp_muzero_s{seed}", "CartPole-v1", "muzero", seed, _returns("CartPole-v1", "muzero", seed))
+  summary = tabulate.tabulate_study(study, FAST, final_episodes=FINAL)
+  assert summary["runs"]["finished"] == 3
+  assert os.path.isfile(os.path.join(study, "tables", "table3_scores.md"))
