@@ -17,8 +17,10 @@ Budgets, equal for the two variants of a game:
     has played one episode) 1 of 5 measured muzero runs had not started (0.2,
     random 0.155); at step 1,000 all 5 measured muzero runs were at 9.6-26.6
     (BENCHMARKS.md, the default study; docs/study_minatar/).
-  Measured from a fresh clone with Freeway at 500 steps (BENCHMARKS.md): 19.5
-  minutes, but CartPole seed 2 ended at 317 and Freeway seed 0 at 0.2.
+  Measured from a fresh clone (BENCHMARKS.md): 25.8 minutes, every muzero
+  run learned (CartPole 475-500 on all seeds, Freeway 19.0 / 24.7 / 2.6).
+  With Freeway at 500 steps it was 19.5 minutes, but CartPole seed 2 ended at
+  317 and Freeway seed 0 at 0.2.
   Freeway stops its recipe early with learner.stop_at_step, so the learning
   rate and the acting temperature follow the recipe's schedules instead of
   ones compressed into the short budget (BENCHMARKS.md, "Budgets and
