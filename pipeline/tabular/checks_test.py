@@ -2,6 +2,7 @@
 import numpy as np
 
 from pipeline.tabular import checks
+from pipeline.tabular import model_space
 
 INF = float("inf")
 
@@ -53,3 +54,10 @@ def test_det_gap_widens_by_hand():
   flat = {"deterministic": np.array([[72.0], [72.0], [72.0]]), "stochastic": np.array([[70.0], [68.0], [71.0]])}
   ok, msg = checks.det_gap_widens(ranks, flat)  # gaps 2, 4, 1: rho -0.5
   assert not ok and "rho of gap vs rank -0.50" in msg
+
+
+def test_optimal_spread_is_the_diameter_of_the_models_that_plan_well():
+  vectors = np.array([[0.0, 0.0], [3.0, 4.0], [30.0, 40.0], [1.0, 0.0]])
+  ratios = [0.99, 0.96, 0.50, 0.95]  # the third does not plan well: its distance 50 is left out
+  assert np.isclose(model_space.optimal_spread(vectors, ratios, 0.95), 5.0)  # (0, 0) to (3, 4)
+  assert np.isnan(model_space.optimal_spread(vectors, [0.99, 0.1, 0.1, 0.1], 0.95))

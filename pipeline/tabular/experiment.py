@@ -41,6 +41,13 @@ def _train_metrics(metrics):
           "train_seconds": float(metrics["train_seconds"])}
 
 
+def _has_key(npz_path, key):
+  if not os.path.exists(npz_path):
+    return False
+  with np.load(npz_path) as f:
+    return key in f.files
+
+
 def _model_space(config, mdp, v_star, workdir):
   """Figure 3: trains missing classes, analyses them; returns {name: results}."""
   cfg, root = config.model_space, os.path.join(workdir, "model_space")
@@ -63,7 +70,7 @@ def _model_space(config, mdp, v_star, workdir):
   for i, name in enumerate(names):
     run_dir = os.path.join(root, name)
     path = os.path.join(run_dir, "analysis.npz")
-    if not os.path.exists(path) or "optimal_spread" not in np.load(path):  # older analyses lack it
+    if not _has_key(path, "optimal_spread"):  # missing, or an older analysis without it
       res = model_space.analyse_class(mdp, cfg, name, os.path.join(run_dir, "snapshots"), v_star,
                                       config.seed + i, config.checks.optimal_fraction)
       np.savez(path + ".tmp.npz", **res)
