@@ -61,3 +61,11 @@ def test_optimal_spread_is_the_diameter_of_the_models_that_plan_well():
   ratios = [0.99, 0.96, 0.50, 0.95]  # the third does not plan well: its distance 50 is left out
   assert np.isclose(model_space.optimal_spread(vectors, ratios, 0.95), 5.0)  # (0, 0) to (3, 4)
   assert np.isnan(model_space.optimal_spread(vectors, [0.99, 0.1, 0.1, 0.1], 0.95))
+
+
+def test_spearman_averages_tied_ranks_like_scipy():
+  # gaps 2, 2, 1 at ranks 20, 50, 104: average ranks 2.5, 2.5, 1 against 1, 2, 3 -> rho -0.866
+  values = {"deterministic": np.array([[72.0], [72.0], [72.0]]), "stochastic": np.array([[70.0], [70.0], [71.0]])}
+  _, msg = checks.det_gap_widens([20, 50, 104], values)
+  assert "rho of gap vs rank -0.87" in msg
+  assert checks._spearman([1, 2, 3], [5.0, 5.0, 5.0]) == 0.0
