@@ -11,6 +11,7 @@ from their checkpoints. The layout is what pipeline/scoring/tabulate.py reads.
 import json
 import os
 import re
+import runpy
 import signal
 import subprocess
 import sys
@@ -115,10 +116,27 @@ def checkpoint_step(path: str) -> int:
   return int(found.group(1)) if found else 0
 
 
+_RECIPE_STEPS: Dict[str, Tuple[int, int]] = {}
+
+
+def _recipe_steps(config_path: str) -> Tuple[int, int]:
+  """(learner.stop_at_step, learner.num_steps) of a recipe file, read once."""
+  if config_path not in _RECIPE_STEPS:
+    try:
+      learner = runpy.run_path(config_path)["get_config"]().learner
+      _RECIPE_STEPS[config_path] = (int(learner.get("stop_at_step", 0)), int(learner.num_steps))
+    except Exception:  # pylint: disable=broad-except  (the run itself reports a bad recipe)
+      _RECIPE_STEPS[config_path] = (0, 0)
+  return _RECIPE_STEPS[config_path]
+
+
 def planned_steps(spec: RunSpec) -> int:
-  """The learner steps a run trains, from its overrides (stop_at_step, else num_steps)."""
-  return int(spec.overrides.get("learner.stop_at_step", 0) or
-             spec.overrides.get("learner.num_steps", 0)) or 1
+  """The learner steps a run trains: stop_at_step, else num_steps, from its
+  overrides, else from its recipe file (a target return may stop it earlier)."""
+  stop, num = _recipe_steps(spec.config_path)
+  num = int(spec.overrides.get("learner.num_steps", num))
+  stop = int(spec.overrides.get("learner.stop_at_step", stop))
+  return (stop if 0 < stop <= num else num) or 1
 
 
 class StudyClock:
@@ -296,7 +314,8 @@ def run_study(study, study_dir: str, workers: int, print_fn=print,
       seconds = time.time() - r.started
       ok = r.proc.returncode == 0 and is_finished(run_dir(study_dir, r.spec))
       if ok and r.first_step == 0:  # a whole run: its duration per step is the game's cost
-        clock.observe(r.spec, seconds, planned_steps(r.spec))
+        trained = (_read_result(run_dir(study_dir, r.spec)) or {}).get("learner_steps")
+        clock.observe(r.spec, seconds, int(trained or planned_steps(r.spec)))  # early stop: fewer
       counts["ran" if ok else "failed"] += 1
       if ok and archive_dir:
         study_archive.archive_run(run_dir(study_dir, r.spec), archive_dir)

@@ -26,6 +26,20 @@ def test_learner_progress_reads_the_last_step_line(tmp_path):
   assert study.learner_progress(str(log)) == (250, 2000)
 
 
+def test_planned_steps_read_the_recipe_where_the_overrides_are_silent(tmp_path):
+  recipe = tmp_path / "recipe.py"
+  recipe.write_text("import ml_collections\n"
+                    "def get_config():\n"
+                    "  c = ml_collections.ConfigDict()\n"
+                    "  c.learner = ml_collections.ConfigDict({'num_steps': 6000, 'stop_at_step': 0})\n"
+                    "  return c\n")
+  spec = lambda overrides: study.RunSpec("G", "muzero", 0, str(recipe), overrides)
+  assert study.planned_steps(spec({})) == 6000                                   # the recipe's
+  assert study.planned_steps(spec({"learner.stop_at_step": 3000})) == 3000       # cut short
+  assert study.planned_steps(spec({"learner.num_steps": 500})) == 500
+  assert study.planned_steps(study.RunSpec("G", "muzero", 0, str(tmp_path / "none.py"), {})) == 1
+
+
 def test_study_clock_per_game_rates():
   clock = study.StudyClock(workers=2)
   cart, breakout = _spec("CartPole-v1", 1000), _spec("MinAtar/Breakout", 2000)

@@ -46,13 +46,15 @@ def load_run_config(workdir: str) -> ml_collections.ConfigDict:
 
 
 def list_checkpoints(workdir: str) -> List[Tuple[int, str]]:
-  """[(step, prefix)] of RUN/checkpoints/ckpt-<step> and milestone-<step>
-  (learner.milestone_checkpoints), one per step, sorted by step."""
-  found = {}
+  """[(step, prefix)] sorted by step: RUN/checkpoints/milestone-<step> if the run
+  kept milestones (learner.milestone_checkpoints: the same steps in every seed),
+  else the ckpt-<step> files the learner kept."""
+  found = {"ckpt": {}, "milestone": {}}
   for index in sorted(glob.glob(os.path.join(workdir, "checkpoints", "*-*.index"))):
     match = re.fullmatch(r"(ckpt|milestone)-(\d+)\.index", os.path.basename(index))
     if match:
-      found.setdefault(int(match.group(2)), index[:-len(".index")])
+      found[match.group(1)][int(match.group(2))] = index[:-len(".index")]
+  found = found["milestone"] or found["ckpt"]
   if not found:
     raise PipelineError(f"no learner checkpoint in {os.path.join(workdir, 'checkpoints')}")
   return sorted(found.items())

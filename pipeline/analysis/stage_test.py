@@ -108,6 +108,17 @@ def test_checkpoint_selection_keeps_first_and_last():
   assert [s for s, _ in run_files.select_checkpoints(ckpts, 1)] == [90]
 
 
+def test_a_run_with_milestones_is_analysed_at_its_milestones_only(tmp_path):
+  # Seeds keep the same milestones but different rotating ckpt-* steps: only the milestones.
+  os.makedirs(tmp_path / "checkpoints")
+  for name in ("ckpt-2921", "ckpt-5000", "milestone-2500", "milestone-5000"):
+    (tmp_path / "checkpoints" / f"{name}.index").write_text("")
+  assert [s for s, _ in run_files.list_checkpoints(str(tmp_path))] == [2500, 5000]
+  for name in ("milestone-2500", "milestone-5000"):
+    os.remove(tmp_path / "checkpoints" / f"{name}.index")
+  assert [s for s, _ in run_files.list_checkpoints(str(tmp_path))] == [2921, 5000]
+
+
 def test_the_stage_reports_a_missing_run_in_one_line(tmp_path):
   import subprocess
   import sys
