@@ -21,6 +21,7 @@ from pipeline.analysis import config as analysis_config
 
 def get_config():
   c = analysis_config.base_config()
+  c.checkpoints.max_count = 10     # the ten milestones of configs/study_analysis_minatar.py
   c.states.num_envs = 8
   c.states.steps_per_env = 60
   c.states.num_states = 32

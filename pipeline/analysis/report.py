@@ -91,20 +91,6 @@ def figure2(results, out_dir) -> Dict:
   return summary
 
 
-def figure2_over_seeds(mean: Dict, se: Dict, runs: int, env: str, out_dir: str) -> None:
-  """Figure 2 from seeds.aggregate: each policy's mean return over runs, +- SE over runs."""
-  fig, ax = plt.subplots(figsize=(6.4, 4.2))
-  steps = mean["checkpoints"]
-  for policy, (color, style, label) in ONLINE_STYLE.items():
-    if policy in mean:
-      ax.errorbar(steps, mean[policy], yerr=se[policy], capsize=3, marker="o", color=color,
-                  linestyle=style, label=label)
-  ax.set(xlabel="learner step (checkpoint)", ylabel="episode return",
-         title=f"{env}: online performance, mean +- SE over {runs} runs")
-  ax.legend(fontsize=8)
-  _save(fig, out_dir, "fig2_online_performance_seeds.png")
-
-
 # ---- Figure 3 -----------------------------------------------------------------
 def figure3(results, out_dir) -> Dict:
   steps, h = results["checkpoints"], results["horizon"]

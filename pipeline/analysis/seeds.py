@@ -4,7 +4,7 @@ report.write_report), as the paper aggregates 20-30 agents.
 
   aggregate(summaries) -> (mean tree, SE tree) of the same shape as a summary
   write_seeds_report(summaries, out_dir) -> seeds_summary.{json,md,csv} and
-      fig2_online_performance_seeds.png
+      the figures over seeds (seeds_figures.py)
 
 A number's SE is the sample standard deviation over runs / sqrt(runs) (0 for
 one run); a flag (e.g. "diagonal is the row minimum") becomes the fraction of
@@ -71,15 +71,13 @@ def _rows(mean, se, path: str = "") -> List[list]:
 
 
 def write_seeds_report(summaries: List[dict], out_dir: str) -> dict:
-  """Writes out_dir/seeds_summary.{json,md,csv} and Figure 2 over seeds."""
-  from pipeline.analysis import report  # pylint: disable=g-import-not-at-top  (matplotlib)
+  """Writes out_dir/seeds_summary.{json,md,csv} and the figures over seeds."""
+  from pipeline.analysis import report, seeds_figures  # pylint: disable=g-import-not-at-top  (matplotlib)
   mean, se = aggregate(summaries)
   os.makedirs(out_dir, exist_ok=True)
   out = {"runs": [s.get("run") for s in summaries], "n": len(summaries), "mean": mean, "se": se}
   with open(os.path.join(out_dir, "seeds_summary.json"), "w") as f:
     json.dump(out, f, indent=1)
   report.write_table(out_dir, "seeds_summary", ["quantity", "mean", "se"], _rows(mean, se))
-  if "figure2" in mean:
-    report.figure2_over_seeds(mean["figure2"], se["figure2"], len(summaries), mean["env"],
-                              out_dir)
+  seeds_figures.write_all(mean, se, len(summaries), out_dir)
   return out

@@ -142,5 +142,7 @@ def test_a_seeds_report_of_the_analysed_runs(analysed, tmp_path):
   assert out["mean"]["figure2"]["mcts"] == summary["figure2"]["mcts"]
   assert "2 runs analysed" in lines[-1]
   for name in ("seeds_summary.json", "seeds_summary.md", "seeds_summary.csv",
-               "fig2_online_performance_seeds.png"):
+               "fig2_online_performance_seeds.png", "fig3_value_error_by_horizon_seeds.png",
+               "fig5_cross_checkpoint_seeds.png", "fig6_search_regularisation_seeds.png",
+               "fig7_planning_seeds.png"):
     assert os.path.getsize(tmp_path / "seeds" / name) > 0
