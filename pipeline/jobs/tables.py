@@ -44,6 +44,8 @@ def main(argv):
     raise PipelineError("give one of --scores and --reference, not both")
   if _SCORES.value:
     read_scores_csv(_SCORES.value)  # bad input fails here, before the heavy imports
+  elif _REFERENCE.value and _REFERENCE.value not in reference.PUBLISHED:
+    raise PipelineError(f"unknown reference {_REFERENCE.value!r}; known: {', '.join(reference.PUBLISHED)}")
   elif not _REFERENCE.value and not _WORKDIR.value:
     raise PipelineError("nothing to tabulate: give --workdir=STUDY_DIR, --scores=FILE.csv or --reference=paper")
   logging.set_verbosity(logging.WARNING)  # rliable logs every interval estimate at INFO
