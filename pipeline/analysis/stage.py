@@ -351,7 +351,18 @@ def analyse_run(config, run_dir: str, out_dir: str = "", log: Callable[[str], No
   for key, values in summary["figure7"].items():
     if key != "budgets":
       log(f"return {key}: {values}")
+  _write_checks(summary, out_dir, log)
   return summary
+
+
+def _write_checks(summary: dict, out_dir: str, log: Callable[[str], None]) -> None:
+  """He et al.'s findings as PASS/FAIL lines, logged and kept in out_dir/checks.txt."""
+  from pipeline.analysis import findings
+  found = findings.lines(summary)
+  with open(os.path.join(out_dir, "checks.txt"), "w") as f:
+    f.write("\n".join(found) + "\n")
+  for line in found:
+    log(line)
 
 
 def analyse_seeds(config, runs: List[str], out_dir: str, log: Callable[[str], None] = print) -> dict:
@@ -360,5 +371,6 @@ def analyse_seeds(config, runs: List[str], out_dir: str, log: Callable[[str], No
   from pipeline.analysis import seeds
   summaries = [analyse_run(config, run, "", log) for run in runs]
   aggregate = seeds.write_seeds_report(summaries, out_dir)
-  log(f"{len(summaries)} runs analysed; mean and SE over them in {out_dir}")
+  log(f"{len(summaries)} runs analysed; mean and SE over them in {out_dir}; the checks on the means:")
+  _write_checks(aggregate["mean"], out_dir, log)
   return aggregate
