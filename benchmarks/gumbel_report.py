@@ -1,0 +1,102 @@
+"""Gumbel MuZero against pUCT (configs/study_gumbel.py, issue 14 item 2): one table,
+one CSV and one figure from the study's runs.
+
+    ./run.sh bench gumbel_report --workdir=/work/study_gumbel --out=docs/gumbel
+
+Per run (RUN/result.json, RUN/eval/curve.csv): learner steps, frames and
+wall-clock trained; where the run reached its target (CartPole: a greedy 475),
+the step, frames and seconds at which it did; its last greedy evaluation.
+Per game and variant: runs reaching the target and the median frames and
+seconds to it, the mean (+- SEM over seeds) of the last evaluation. Writes
+OUT/runs.csv, OUT/table.md and OUT/curves.png (greedy evaluation against
+frames, mean over seeds per variant, one panel per game).
+"""
+import csv
+import glob
+import json
+import os
+from typing import Dict, List
+
+from absl import app, flags
+import numpy as np
+
+WORKDIR = flags.DEFINE_string("workdir", None, "The study directory (DIR/runs/...).", required=True)
+OUT = flags.DEFINE_string("out", None, "Output directory.", required=True)
+
+FIELDS = ("game", "variant", "seed", "learner_steps", "env_frames", "wall_seconds", "target_step",
+          "target_frames", "target_seconds", "final_eval")
+
+
+def read_runs(study_dir: str) -> List[Dict]:
+  rows = []
+  for run in sorted(glob.glob(os.path.join(study_dir, "runs", "*"))):
+    path = os.path.join(run, "result.json")
+    if not os.path.exists(path):
+      continue
+    result, info = json.load(open(path)), json.load(open(os.path.join(run, "run.json")))
+    target = result.get("target_reached") or {}
+    rows.append({"game": info["game"], "variant": info["variant"], "seed": info["seed"],
+                 "learner_steps": result["learner_steps"], "env_frames": result["env_frames"],
+                 "wall_seconds": result["wall_seconds"], "target_step": target.get("learner_step"),
+                 "target_frames": target.get("env_frames"), "target_seconds": target.get("wall_seconds"),
+                 "final_eval": result["eval_return_mean"],
+                 "curve": list(csv.DictReader(open(os.path.join(run, "eval", "curve.csv"))))})
+  return rows
+
+
+def table(rows: List[Dict]) -> str:
+  lines = ["| game | variant | runs | reached target | median frames to it | median seconds to it | "
+           "last greedy evaluation (mean +- SEM) | mean frames trained | mean seconds |",
+           "|---|---|---|---|---|---|---|---|---|"]
+  for game in sorted({r["game"] for r in rows}):
+    for variant in sorted({r["variant"] for r in rows if r["game"] == game}):
+      rs = [r for r in rows if r["game"] == game and r["variant"] == variant]
+      hit = [r for r in rs if r["target_step"] is not None]
+      final = np.array([r["final_eval"] for r in rs], float)
+      sem = final.std(ddof=1) / np.sqrt(final.size) if final.size > 1 else 0.0
+      median = lambda key: f"{np.median([r[key] for r in hit]):,.0f}" if hit else "-"  # noqa: E731
+      lines.append(f"| {game} | {variant} | {len(rs)} | {len(hit)} | {median('target_frames')} | "
+                   f"{median('target_seconds')} | {final.mean():.2f} +- {sem:.2f} | "
+                   f"{np.mean([r['env_frames'] for r in rs]):,.0f} | {np.mean([r['wall_seconds'] for r in rs]):.0f} |")
+  return "\n".join(lines) + "\n"
+
+
+def figure(rows: List[Dict], path: str) -> None:
+  import matplotlib  # pylint: disable=g-import-not-at-top
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+  games = sorted({r["game"] for r in rows})
+  fig, axes = plt.subplots(1, len(games), figsize=(6 * len(games), 4), squeeze=False)
+  for ax, game in zip(axes[0], games):
+    for variant in sorted({r["variant"] for r in rows if r["game"] == game}):
+      curves = [r["curve"] for r in rows if r["game"] == game and r["variant"] == variant]
+      n = min(len(c) for c in curves)  # runs stopped at a target have shorter curves
+      frames = np.mean([[float(p["env_frames"]) for p in c[:n]] for c in curves], axis=0)
+      returns = np.mean([[float(p["eval_return_mean"]) for p in c[:n]] for c in curves], axis=0)
+      ax.plot(frames, returns, marker="o", label=f"{variant} ({len(curves)} seeds)")
+    ax.set(title=game, xlabel="env frames", ylabel="greedy evaluation return (mean over seeds)")
+    ax.legend(fontsize=8)
+  fig.tight_layout()
+  fig.savefig(path, dpi=110)
+  plt.close(fig)
+
+
+def main(argv):
+  del argv
+  rows = read_runs(WORKDIR.value)
+  if not rows:
+    raise SystemExit(f"error: no finished run in {WORKDIR.value}/runs")
+  os.makedirs(OUT.value, exist_ok=True)
+  with open(os.path.join(OUT.value, "runs.csv"), "w", newline="") as f:
+    w = csv.DictWriter(f, FIELDS, extrasaction="ignore")
+    w.writeheader()
+    w.writerows(rows)
+  text = table(rows)
+  with open(os.path.join(OUT.value, "table.md"), "w") as f:
+    f.write(text)
+  figure(rows, os.path.join(OUT.value, "curves.png"))
+  print(text)
+
+
+if __name__ == "__main__":
+  app.run(main)
