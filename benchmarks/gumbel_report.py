@@ -5,7 +5,8 @@ one CSV and one figure from the study's runs.
 
 Per run (RUN/result.json, RUN/eval/curve.csv): learner steps, frames and
 wall-clock trained; where the run reached its target (CartPole: a greedy 475),
-the step, frames and seconds at which it did; its last greedy evaluation.
+the step, frames and seconds at which it did; its last greedy evaluation;
+its score by the paper's rule (mean of its final 200 self-play episodes).
 Per game and variant: runs reaching the target and the median frames and
 seconds to it, the mean (+- SEM over seeds) of the last evaluation. Writes
 OUT/runs.csv, OUT/table.md and OUT/curves.png (greedy evaluation against
@@ -15,16 +16,20 @@ import csv
 import glob
 import json
 import os
+import sys
 from typing import Dict, List
 
 from absl import app, flags
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from pipeline.scoring import scores, tabulate  # pylint: disable=g-import-not-at-top
+
 WORKDIR = flags.DEFINE_string("workdir", None, "The study directory (DIR/runs/...).", required=True)
 OUT = flags.DEFINE_string("out", None, "Output directory.", required=True)
 
 FIELDS = ("game", "variant", "seed", "learner_steps", "env_frames", "wall_seconds", "target_step",
-          "target_frames", "target_seconds", "final_eval")
+          "target_frames", "target_seconds", "final_eval", "selfplay_score")
 
 
 def read_runs(study_dir: str) -> List[Dict]:
@@ -35,28 +40,36 @@ def read_runs(study_dir: str) -> List[Dict]:
       continue
     result, info = json.load(open(path)), json.load(open(os.path.join(run, "run.json")))
     target = result.get("target_reached") or {}
+    study_run = tabulate.StudyRun(run)
+    _, returns = study_run.timeline()
     rows.append({"game": info["game"], "variant": info["variant"], "seed": info["seed"],
                  "learner_steps": result["learner_steps"], "env_frames": result["env_frames"],
                  "wall_seconds": result["wall_seconds"], "target_step": target.get("learner_step"),
                  "target_frames": target.get("env_frames"), "target_seconds": target.get("wall_seconds"),
                  "final_eval": result["eval_return_mean"],
+                 "selfplay_score": scores.final_score(returns, study_run.final_episodes(0)),
                  "curve": list(csv.DictReader(open(os.path.join(run, "eval", "curve.csv"))))})
   return rows
 
 
+def _mean_sem(values) -> str:
+  x = np.asarray(values, float)
+  sem = x.std(ddof=1) / np.sqrt(x.size) if x.size > 1 else 0.0
+  return f"{x.mean():.2f} +- {sem:.2f}"
+
+
 def table(rows: List[Dict]) -> str:
   lines = ["| game | variant | runs | reached target | median frames to it | median seconds to it | "
-           "last greedy evaluation (mean +- SEM) | mean frames trained | mean seconds |",
-           "|---|---|---|---|---|---|---|---|---|"]
+           "last greedy evaluation (mean +- SEM) | self-play score (mean +- SEM) | mean frames trained | "
+           "mean seconds |", "|---|---|---|---|---|---|---|---|---|---|"]
   for game in sorted({r["game"] for r in rows}):
     for variant in sorted({r["variant"] for r in rows if r["game"] == game}):
       rs = [r for r in rows if r["game"] == game and r["variant"] == variant]
       hit = [r for r in rs if r["target_step"] is not None]
-      final = np.array([r["final_eval"] for r in rs], float)
-      sem = final.std(ddof=1) / np.sqrt(final.size) if final.size > 1 else 0.0
+      final, selfplay = (_mean_sem([r[key] for r in rs]) for key in ("final_eval", "selfplay_score"))
       median = lambda key: f"{np.median([r[key] for r in hit]):,.0f}" if hit else "-"  # noqa: E731
       lines.append(f"| {game} | {variant} | {len(rs)} | {len(hit)} | {median('target_frames')} | "
-                   f"{median('target_seconds')} | {final.mean():.2f} +- {sem:.2f} | "
+                   f"{median('target_seconds')} | {final} | {selfplay} | "
                    f"{np.mean([r['env_frames'] for r in rs]):,.0f} | {np.mean([r['wall_seconds'] for r in rs]):.0f} |")
   return "\n".join(lines) + "\n"
 
