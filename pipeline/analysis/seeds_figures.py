@@ -12,6 +12,7 @@ import os
 from typing import Dict
 
 import matplotlib
+import matplotlib.colors
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -59,22 +60,23 @@ def figure3(mean: Dict, se: Dict, title: str, out_dir: str) -> None:
 
 
 def figure5(mean: Dict, steps, title: str, out_dir: str) -> None:
-  """Colour: the mean error over its row's minimum; text: the mean error. Each
+  """Colour: the mean error over its row's minimum (log scale); text: the mean error. Each
   row label carries the fraction of runs whose own policy is the row minimum."""
   m = np.asarray(mean["matrix"])
   rel = m / np.maximum(m.min(axis=1, keepdims=True), 1e-12)
   steps, n = [int(s) for s in steps], len(steps)
   fig, ax = plt.subplots(figsize=(0.9 * n + 3, 0.75 * n + 2.2))
-  im = ax.imshow(rel, cmap="viridis")
+  im = ax.imshow(rel, cmap="viridis", norm=matplotlib.colors.LogNorm(vmin=1.0, vmax=max(rel.max(), 1.01)))
+  middle = np.sqrt(max(rel.max(), 1.01))  # the log scale's midpoint
   for i in range(n):
     for j in range(n):
       ax.text(j, i, f"{m[i, j]:.2g}", ha="center", va="center", fontsize=7,
-              color="white" if rel[i, j] < (rel.min() + rel.max()) / 2 else "black")
+              color="white" if rel[i, j] < middle else "black")
   ax.set_xticks(range(n), [str(s) for s in steps], rotation=90)
   ax.set_yticks(range(n), [f"{s} ({f:.0%})" for s, f in zip(steps, mean["diagonal_is_row_minimum"])])
   ax.set(xlabel="behaviour policy of step Y", ylabel="model of step X (runs with the diagonal the row min)",
          title=f"{title}: mean error at h = K")
-  fig.colorbar(im, ax=ax, label="mean error / row minimum")
+  fig.colorbar(im, ax=ax, label="mean error / row minimum (log scale)")
   _save(fig, out_dir, "fig5_cross_checkpoint_seeds.png")
 
 
