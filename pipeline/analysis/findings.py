@@ -53,6 +53,17 @@ def own_policy_best(f5: Dict, steps) -> Tuple[bool, str]:
                      f"matrix with the minimum on the diagonal; share of runs per row: {runs})")
 
 
+def early_models_fail_on_future_policies(f5: Dict) -> Tuple[bool, str]:
+  """Figure 5: early models evaluate later policies with large errors. Each
+  cell as a ratio to its row's diagonal; the mean ratio above the diagonal
+  (model X, a later policy Y) is above the mean below it (an earlier Y)."""
+  m = np.asarray(f5["matrix"])
+  ratio = m / np.maximum(np.diag(m)[:, None], 1e-12)
+  upper, lower = ratio[np.triu_indices_from(m, 1)].mean(), ratio[np.tril_indices_from(m, -1)].mean()
+  return upper > lower, (f"early models evaluate future policies badly (error over the row's diagonal: "
+                         f"{upper:.2f} on later policies vs {lower:.2f} on earlier ones, mean over cells)")
+
+
 def prior_keeps_search_accurate(f6: Dict) -> Tuple[bool, str]:
   """Figure 6: with the policy prior, lower trajectory error and lower TV than
   with the uniform prior, at every simulation budget."""
@@ -88,6 +99,7 @@ def checks(summary: Dict) -> List[Tuple[bool, str]]:
   table = (("figure2", planning_beats_prior), ("figure3", errors_grow_with_horizon),
            ("figure4", unlikely_sequences_worse),
            ("figure5", lambda f5: own_policy_best(f5, summary["checkpoints"])),
+           ("figure5", early_models_fail_on_future_policies),
            ("figure6", prior_keeps_search_accurate), ("figure7", free_search_fails),
            ("figure7", prior_matters_more_when_learned))
   return [check(summary[key]) for key, check in table if key in summary]

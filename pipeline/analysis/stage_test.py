@@ -141,9 +141,9 @@ def test_a_seeds_report_of_the_analysed_runs(analysed, tmp_path):
   assert out["n"] == 2 and out["se"]["figure2"]["mcts"] == [0.0] * 3
   assert out["mean"]["figure2"]["mcts"] == summary["figure2"]["mcts"]
   assert any("2 runs analysed" in line for line in lines)
-  assert sum(line.startswith("CHECK ") for line in lines) == 3 * 7  # each run's, then the means'
+  assert sum(line.startswith("CHECK ") for line in lines) == 3 * 8  # each run's, then the means'
   with open(tmp_path / "seeds" / "checks.txt") as f:
-    assert f.read().splitlines() == lines[-7:]
+    assert f.read().splitlines() == lines[-8:]
   for name in ("seeds_summary.json", "seeds_summary.md", "seeds_summary.csv",
                "fig2_online_performance_seeds.png", "fig3_value_error_by_horizon_seeds.png",
                "fig5_cross_checkpoint_seeds.png", "fig6_search_regularisation_seeds.png",
