@@ -10,7 +10,7 @@ its score by the paper's rule (mean of its final 200 self-play episodes).
 Per game and variant: runs reaching the target and the median frames and
 seconds to it, the mean (+- SEM over seeds) of the last evaluation. Writes
 OUT/runs.csv, OUT/table.md and OUT/curves.png (greedy evaluation against
-frames, mean over seeds per variant, one panel per game).
+frames, one line per seed, a colour per variant, one panel per game).
 """
 import csv
 import glob
@@ -81,13 +81,13 @@ def figure(rows: List[Dict], path: str) -> None:
   games = sorted({r["game"] for r in rows})
   fig, axes = plt.subplots(1, len(games), figsize=(6 * len(games), 4), squeeze=False)
   for ax, game in zip(axes[0], games):
-    for variant in sorted({r["variant"] for r in rows if r["game"] == game}):
+    for i, variant in enumerate(sorted({r["variant"] for r in rows if r["game"] == game})):
       curves = [r["curve"] for r in rows if r["game"] == game and r["variant"] == variant]
-      n = min(len(c) for c in curves)  # runs stopped at a target have shorter curves
-      frames = np.mean([[float(p["env_frames"]) for p in c[:n]] for c in curves], axis=0)
-      returns = np.mean([[float(p["eval_return_mean"]) for p in c[:n]] for c in curves], axis=0)
-      ax.plot(frames, returns, marker="o", label=f"{variant} ({len(curves)} seeds)")
-    ax.set(title=game, xlabel="env frames", ylabel="greedy evaluation return (mean over seeds)")
+      for j, c in enumerate(curves):  # one line per seed: runs stopped at a target end early
+        ax.plot([float(p["env_frames"]) for p in c], [float(p["eval_return_mean"]) for p in c],
+                marker="o", markersize=3, linewidth=1, color=f"C{i}", alpha=0.7,
+                label=f"{variant} ({len(curves)} seeds)" if j == 0 else None)
+    ax.set(title=game, xlabel="env frames", ylabel="greedy evaluation return (each seed)")
     ax.legend(fontsize=8)
   fig.tight_layout()
   fig.savefig(path, dpi=110)
