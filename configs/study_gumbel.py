@@ -20,15 +20,25 @@ def _gumbel(sims):
           ("evaluate.num_simulations", sims), ("search.gumbel_max_considered", sims))
 
 
-def get_config():
+def get_config(budget: str = "steps"):
+  """budget "steps": the study above; "20min": Breakout only, each run trained for
+  20 minutes of its own wall-clock (learner.stop_after_seconds) on the recipe's
+  6,000-step schedules:
+
+    ./run.sh study --config=configs/study_gumbel.py:20min --workdir=/work/study_gumbel_20min
+  """
+  if budget not in ("steps", "20min"):
+    raise ValueError(f"configs/study_gumbel.py:{budget}: expected :steps or :20min")
   c = ml_collections.ConfigDict()
-  c.name = "gumbel"
+  c.name = "gumbel" if budget == "steps" else "gumbel_breakout_20min"
+  breakout_budget = (("learner.stop_at_step", 3000),) if budget == "steps" else (
+      ("learner.stop_after_seconds", 1200.0),)
   c.games = [
       {"name": "CartPole-v1", "config": "configs/cartpole.py",
        "overrides": (("evaluate.every_steps", 250),)},
       {"name": "MinAtar/Breakout", "config": "configs/minatar.py",
-       "overrides": (("learner.stop_at_step", 3000), ("evaluate.every_steps", 500))},
-  ]
+       "overrides": breakout_budget + (("evaluate.every_steps", 500),)},
+  ][0 if budget == "steps" else 1:]
   c.variants = [
       {"name": "muzero", "overrides": ()},
       {"name": "gumbel_4", "overrides": _gumbel(4)},

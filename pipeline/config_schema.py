@@ -99,6 +99,10 @@ def base_config() -> ml_collections.ConfigDict:
   # acting temperature, milestones) still run over num_steps, as if the run
   # were stopped early: a study's budget cut without changing its recipe.
   c.learner.stop_at_step = 0
+  # Also stop after this many seconds of the run's wall-clock, summed over its
+  # restarts (0: no limit), the schedules unchanged: "after 20 minutes" budgets.
+  # One-machine runs (`pipeline`, studies); the multi-host `train` job ignores it.
+  c.learner.stop_after_seconds = 0.0
   c.learner.value_loss_weight = 0.25
   c.learner.reward_loss_weight = 1.0
   c.learner.policy_loss_weight = 1.0
@@ -198,7 +202,7 @@ _POSITIVE = (
     "env.action_repeat", "env.frame_stack", "network.channels",
     "search.gumbel_max_considered", "search.gumbel_value_scale", "search.gumbel_maxvisit_init",
 )
-_NON_NEGATIVE = ("learner.stop_at_step", "search.gumbel_scale", "learner.max_grad_norm", "learner.milestone_checkpoints", "past_policies.start_step", "past_policies.sequences_per_step", "env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
+_NON_NEGATIVE = ("learner.stop_at_step", "learner.stop_after_seconds", "search.gumbel_scale", "learner.max_grad_norm", "learner.milestone_checkpoints", "past_policies.start_step", "past_policies.sequences_per_step", "env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
                  "network.num_blocks")
 _UNIT = ("discount", "learner.td_lambda", "learner.target_update_rate",
          "learner.search_update_rate", "search.dirichlet_fraction",

@@ -212,7 +212,8 @@ def train(config, workdir: str, learner_factory, server, child_args: Sequence[st
           stop, clock: RunClock, log_every_seconds: float) -> bool:
   """The training phase of a one-machine run: the children beside `server`, the
   learner (learner_factory(client)) with periodic evaluations between its steps.
-  True when training ended (budget or evaluation target), False on a stop request."""
+  True when training ended (its steps, the evaluation target, or
+  learner.stop_after_seconds of wall-clock), False on a stop request."""
   import reverb  # pylint: disable=g-import-not-at-top
   from pipeline.replay.dataset import learner_dataset  # pylint: disable=g-import-not-at-top
   address = f"localhost:{server.port}"
@@ -229,10 +230,15 @@ def train(config, workdir: str, learner_factory, server, child_args: Sequence[st
                                 records_dir, clock.seconds, should_stop=stop)
   periodic(int(learner.step.numpy()))  # a resumed run's missing evaluation, if any
 
+  budget = float(config.learner.stop_after_seconds)
+
+  def out_of_time() -> bool:  # the run's clock, summed over its restarts
+    return budget > 0 and clock.seconds() >= budget
+
   def should_stop(step):
     children.check_alive()
     clock.save(every_seconds=5.0)
-    return stop() or periodic.reached
+    return stop() or periodic.reached or out_of_time()
 
   try:
     learner.run(learner_dataset(address, parts.replay_from(config)), should_stop=should_stop,
@@ -241,9 +247,10 @@ def train(config, workdir: str, learner_factory, server, child_args: Sequence[st
     children.stop()
   if stop():
     return False
-  if periodic.reached:
+  if periodic.reached or out_of_time():
     write_json(os.path.join(workdir, "train.done"),
-               {"learner_steps": int(learner.step.numpy()), "target_reached": True})
+               {"learner_steps": int(learner.step.numpy()), "target_reached": periodic.reached,
+                "time_budget_reached": out_of_time()})
   return True
 
 

@@ -63,15 +63,17 @@ def test_study_clock_per_game_rates():
 
 
 def _load(path):
+  """A config file's get_config(), or get_config(ARG) for PATH:ARG (config_flags' syntax)."""
   import importlib.util
+  path, *arg = path.split(":")
   spec = importlib.util.spec_from_file_location("cfg", path)
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)
-  return module.get_config()
+  return module.get_config(*arg)
 
 
 @pytest.mark.parametrize("path", sorted(os.path.relpath(p, ROOT) for p in glob.glob(
-    os.path.join(ROOT, "configs", "study_*.py"))))
+    os.path.join(ROOT, "configs", "study_*.py"))) + ["configs/study_gumbel.py:20min"])
 def test_every_run_of_a_study_config_is_a_valid_run_config(path):
   from pipeline import config_schema
   specs = study.expand(_load(path))
