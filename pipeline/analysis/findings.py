@@ -19,7 +19,7 @@ def planning_beats_prior(f2: Dict) -> Tuple[bool, str]:
   """Figure 2: MCTS returns above the sampled policy prior's at every checkpoint."""
   mcts, prior = np.asarray(f2["mcts"]), np.asarray(f2["prior_sampled"])
   wins = int(np.sum(mcts > prior))
-  pairs = ", ".join(f"{int(s)}: {m:.0f} vs {p:.0f}" for s, m, p in zip(f2["checkpoints"], mcts, prior))
+  pairs = ", ".join(f"{int(s)}: {m:.3g} vs {p:.3g}" for s, m, p in zip(f2["checkpoints"], mcts, prior))
   return wins == mcts.size, (f"planning beats the sampled policy prior throughout training "
                              f"({wins}/{mcts.size} checkpoints; MCTS vs prior: {pairs})")
 
