@@ -54,7 +54,7 @@ def _save(fig, out_dir: str, name: str) -> None:
   plt.close(fig)
 
 
-def _budget_ticks(ax, budgets) -> None:
+def budget_ticks(ax, budgets) -> None:
   ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
   ax.set_xticks(budgets, [str(b) for b in budgets])
 
@@ -225,7 +225,7 @@ def figure6(results, out_dir) -> Dict:
       ax.errorbar(budgets, mean, yerr=se, marker="o", capsize=3, color=color,
                   label=f"{prior} prior")
       ax.set(xscale="log", xlabel="simulations", ylabel=label)
-      _budget_ticks(ax, budgets)
+      budget_ticks(ax, budgets)
     for j, b in enumerate(budgets):
       depth = s["cells"][prior, b]["errors"][:, 0]
       rows.append([prior, b] + [v for key in ("errors", "tv", "kl") for v in stats[key][j]] +
@@ -262,7 +262,7 @@ def figure7(results, out_dir) -> Dict:
   summary["budgets"] = budgets
   ax.set(xscale="log", xlabel="simulations per step", ylabel="episode return",
          title=f"{_title(results)}, step {p['checkpoint']}")
-  _budget_ticks(ax, budgets)
+  budget_ticks(ax, budgets)
   ax.legend(fontsize=8)
   _save(fig, out_dir, "fig7_planning.png")
   write_table(out_dir, "planning", ["model", "prior", "simulations", "return_mean",

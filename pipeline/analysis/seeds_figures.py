@@ -91,7 +91,7 @@ def figure6(mean: Dict, se: Dict, title: str, out_dir: str) -> None:
       ax.errorbar(budgets, mean[prior][key], yerr=se[prior][key], marker="o", capsize=3, color=color,
                   label=f"{prior} prior")
       ax.set(xscale="log", xlabel="simulations", ylabel=label)
-      report._budget_ticks(ax, budgets)  # pylint: disable=protected-access
+      report.budget_ticks(ax, budgets)
   axes[0].legend()
   axes[1].set_title(f"{title}, last checkpoint")
   _save(fig, out_dir, "fig6_search_regularisation_seeds.png")
@@ -110,7 +110,7 @@ def figure7(mean: Dict, se: Dict, title: str, out_dir: str) -> None:
              color=report.GREY, alpha=0.15)
   ax.set(xscale="log", xlabel="simulations per step", ylabel="episode return",
          title=f"{title}, last checkpoint")
-  report._budget_ticks(ax, budgets)  # pylint: disable=protected-access
+  report.budget_ticks(ax, budgets)
   ax.legend(fontsize=8)
   _save(fig, out_dir, "fig7_planning_seeds.png")
 
