@@ -10,6 +10,7 @@ from pipeline.errors import PipelineError
     ("learner.batch_size", 0, "config.learner.batch_size=0"),
     ("discount", 1.5, "config.discount=1.5"),
     ("replay.sequence_overlap", 2, "sequence_overlap"),
+    ("learner.stop_after_seconds", -60.0, "config.learner.stop_after_seconds=-60.0; must be >= 0"),
 ])
 def test_validate_rejects(key, value, words):
   c = config_schema.base_config()
