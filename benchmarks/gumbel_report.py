@@ -23,6 +23,7 @@ from absl import app, flags
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from pipeline.analysis import seeds  # pylint: disable=g-import-not-at-top
 from pipeline.scoring import scores, tabulate  # pylint: disable=g-import-not-at-top
 
 WORKDIR = flags.DEFINE_string("workdir", None, "The study directory (DIR/runs/...).", required=True)
@@ -53,9 +54,8 @@ def read_runs(study_dir: str) -> List[Dict]:
 
 
 def _mean_sem(values) -> str:
-  x = np.asarray(values, float)
-  sem = x.std(ddof=1) / np.sqrt(x.size) if x.size > 1 else 0.0
-  return f"{x.mean():.2f} +- {sem:.2f}"
+  mean, sem = seeds.mean_se(values)
+  return f"{mean:.2f} +- {sem:.2f}"
 
 
 def table(rows: List[Dict]) -> str:

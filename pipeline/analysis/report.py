@@ -48,7 +48,7 @@ def write_table(out_dir: str, name: str, header: Sequence[str], rows: List[Seque
     f.write("\n".join(lines) + "\n")
 
 
-def _save(fig, out_dir: str, name: str) -> None:
+def save_figure(fig, out_dir: str, name: str) -> None:
   fig.tight_layout()
   fig.savefig(os.path.join(out_dir, name), dpi=110)
   plt.close(fig)
@@ -85,7 +85,7 @@ def figure2(results, out_dir) -> Dict:
   ax.set(xlabel="learner step (checkpoint)", ylabel="episode return",
          title=f"{_title(results)}: online performance through training")
   ax.legend(fontsize=8)
-  _save(fig, out_dir, "fig2_online_performance.png")
+  save_figure(fig, out_dir, "fig2_online_performance.png")
   write_table(out_dir, "online_performance", ["policy", "checkpoint", "return_mean",
                                                "return_se", "episodes"], rows)
   return summary
@@ -112,7 +112,7 @@ def figure3(results, out_dir) -> Dict:
               title="by horizon")
   axes[1].set_xticks(range(1, h + 1))
   axes[1].legend(fontsize=8)
-  _save(fig, out_dir, "fig3_value_error_by_horizon.png")
+  save_figure(fig, out_dir, "fig3_value_error_by_horizon.png")
   rows = [[step, k + 1, float(diag[i, k]), float(diag_se[i, k]),
            float(results["cross_def1"][i, i, k])]
           for i, step in enumerate(steps) for k in range(h)]
@@ -159,7 +159,7 @@ def figure4(results, out_dir) -> Dict:
         "prob_most_likely": float(stats.prob_mean[-1])}
     rows += [[step, r, float(stats.prob_mean[r]), float(stats.prob_se[r]),
               float(stats.error_mean[r]), float(stats.error_se[r])] for r in range(q)]
-  _save(fig, out_dir, "fig4_error_vs_likelihood.png")
+  save_figure(fig, out_dir, "fig4_error_vs_likelihood.png")
   write_table(out_dir, "likelihood",
                ["checkpoint", "rank", "prob_mean", "prob_se", "error_mean", "error_se"], rows)
   with open(os.path.join(out_dir, "likelihood.md"), "w") as f:  # the full table is in the CSV
@@ -190,7 +190,7 @@ def figure5(results, out_dir) -> Dict:
   ax.set(xlabel="behaviour policy of step Y", ylabel="model of step X",
          title=f"{_title(results)}: error at h={results['horizon']}")
   fig.colorbar(im, ax=ax, label="error / row minimum")
-  _save(fig, out_dir, "fig5_cross_checkpoint.png")
+  save_figure(fig, out_dir, "fig5_cross_checkpoint.png")
   se = results["cross_def2_se"][:, :, -1]
   rows = [[steps[i], steps[j], float(m[i, j]), float(se[i, j])]
           for i in range(len(steps)) for j in range(len(steps))]
@@ -233,7 +233,7 @@ def figure6(results, out_dir) -> Dict:
     summary[prior] = {k: [round(m, 5) for m, _ in stats[k]] for k in stats}
   axes[0].legend()
   axes[1].set_title(f"{_title(results)}, step {s['checkpoint']}")
-  _save(fig, out_dir, "fig6_search_regularisation.png")
+  save_figure(fig, out_dir, "fig6_search_regularisation.png")
   write_table(out_dir, "search_stats",
                ["prior", "simulations", "trajectory_error", "trajectory_error_se", "tv", "tv_se",
                 "kl", "kl_se", "mean_depth"], rows)
@@ -264,7 +264,7 @@ def figure7(results, out_dir) -> Dict:
          title=f"{_title(results)}, step {p['checkpoint']}")
   budget_ticks(ax, budgets)
   ax.legend(fontsize=8)
-  _save(fig, out_dir, "fig7_planning.png")
+  save_figure(fig, out_dir, "fig7_planning.png")
   write_table(out_dir, "planning", ["model", "prior", "simulations", "return_mean",
                                      "return_se", "episodes"], rows)
   return summary

@@ -8,7 +8,6 @@ summary.json (report.write_report). Files, beside seeds_summary.*:
   fig6_search_regularisation_seeds.png  trajectory error, TV and KL by simulations
   fig7_planning_seeds.png             return of MCTS with the learned / true model
 """
-import os
 from typing import Dict
 
 import matplotlib
@@ -18,12 +17,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from pipeline.analysis import report  # noqa: E402
-
-
-def _save(fig, out_dir: str, name: str) -> None:
-  fig.tight_layout()
-  fig.savefig(os.path.join(out_dir, name), dpi=110)
-  plt.close(fig)
 
 
 def figure2(mean: Dict, se: Dict, title: str, out_dir: str) -> None:
@@ -36,7 +29,7 @@ def figure2(mean: Dict, se: Dict, title: str, out_dir: str) -> None:
   ax.set(xlabel="learner step (checkpoint)", ylabel="episode return",
          title=f"{title}: online performance")
   ax.legend(fontsize=8)
-  _save(fig, out_dir, "fig2_online_performance_seeds.png")
+  report.save_figure(fig, out_dir, "fig2_online_performance_seeds.png")
 
 
 def figure3(mean: Dict, se: Dict, title: str, out_dir: str) -> None:
@@ -56,7 +49,7 @@ def figure3(mean: Dict, se: Dict, title: str, out_dir: str) -> None:
   axes[1].set(xlabel="horizon h", ylabel="value prediction error (Def. 2)", title="by horizon")
   axes[1].set_xticks(range(1, h + 1))
   axes[1].legend(fontsize=7, ncol=2)
-  _save(fig, out_dir, "fig3_value_error_by_horizon_seeds.png")
+  report.save_figure(fig, out_dir, "fig3_value_error_by_horizon_seeds.png")
 
 
 def figure5(mean: Dict, steps, title: str, out_dir: str) -> None:
@@ -77,7 +70,7 @@ def figure5(mean: Dict, steps, title: str, out_dir: str) -> None:
   ax.set(xlabel="behaviour policy of step Y", ylabel="model of step X (runs with the diagonal the row min)",
          title=f"{title}: mean error at h = K")
   fig.colorbar(im, ax=ax, label="mean error / row minimum (log scale)")
-  _save(fig, out_dir, "fig5_cross_checkpoint_seeds.png")
+  report.save_figure(fig, out_dir, "fig5_cross_checkpoint_seeds.png")
 
 
 def figure6(mean: Dict, se: Dict, title: str, out_dir: str) -> None:
@@ -94,7 +87,7 @@ def figure6(mean: Dict, se: Dict, title: str, out_dir: str) -> None:
       report.budget_ticks(ax, budgets)
   axes[0].legend()
   axes[1].set_title(f"{title}, last checkpoint")
-  _save(fig, out_dir, "fig6_search_regularisation_seeds.png")
+  report.save_figure(fig, out_dir, "fig6_search_regularisation_seeds.png")
 
 
 def figure7(mean: Dict, se: Dict, title: str, out_dir: str) -> None:
@@ -112,7 +105,7 @@ def figure7(mean: Dict, se: Dict, title: str, out_dir: str) -> None:
          title=f"{title}, last checkpoint")
   report.budget_ticks(ax, budgets)
   ax.legend(fontsize=8)
-  _save(fig, out_dir, "fig7_planning_seeds.png")
+  report.save_figure(fig, out_dir, "fig7_planning_seeds.png")
 
 
 def write_all(mean: Dict, se: Dict, runs: int, out_dir: str) -> None:
