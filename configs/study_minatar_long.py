@@ -3,7 +3,8 @@ MuZero with the MinAtar recipe (configs/minatar.py, sticky actions 0.1) on
 Asterix and Seaquest for 30,000 learner steps (about 250k frames, five times
 the study's 6,000), its schedules stretched over them, one seed each.
 
-    ./run.sh study --config=configs/study_minatar_long.py --workdir=/work/study_minatar_long
+    ./run.sh study --config=configs/study_minatar_long.py --workdir=/work/study_minatar_long \
+        --archive=docs/study_minatar_long
 
 In configs/study_minatar.py (6,000 steps) Asterix's self-play return ends at
 0.64 against random 0.41 and Seaquest's at 0.49 against 0.11; MinAtar's DQN

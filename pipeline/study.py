@@ -130,6 +130,19 @@ def _recipe_steps(config_path: str) -> Tuple[int, int]:
   return _RECIPE_STEPS[config_path]
 
 
+def resolved_config(spec: RunSpec) -> Dict:
+  """The run's config as its job will see it: the recipe file with the
+  overrides set, as a nested dict."""
+  config = runpy.run_path(spec.config_path)["get_config"]()
+  for key, value in spec.overrides.items():
+    *parents, leaf = key.split(".")
+    node = config
+    for parent in parents:
+      node = node[parent]
+    node[leaf] = value
+  return config.to_dict()
+
+
 def planned_steps(spec: RunSpec) -> int:
   """The learner steps a run trains: stop_at_step, else num_steps, from its
   overrides, else from its recipe file (a target return may stop it earlier)."""
@@ -227,7 +240,8 @@ def _stop_runs(running: Sequence[_Running], print_fn, timeout: float = 120.0) ->
 
 
 def run_study(study, study_dir: str, workers: int, print_fn=print,
-              status_every_seconds: float = 60.0, archive_dir: str = "") -> Dict[str, int]:
+              status_every_seconds: float = 60.0, archive_dir: str = "",
+              reuse_dirs: Sequence[str] = ()) -> Dict[str, int]:
   """Runs every unfinished run, `workers` at a time; returns counts by outcome
   ("stopped": True when SIGTERM / SIGINT stopped it, its runs resumable).
 
@@ -236,6 +250,9 @@ def run_study(study, study_dir: str, workers: int, print_fn=print,
   study's own wall-clock, summed over its restarts, is kept in
   DIR/study_wall_seconds.json. With `archive_dir` (pipeline/study_archive.py)
   its archived runs are restored first and each run is archived as it finishes.
+  With `reuse_dirs` (other studies' directories or archives), a run this study
+  has not finished is copied from there when finished there with the same
+  config (study_archive.reuse_runs); a run whose config differs is run anew.
   """
   specs = expand(study)
   if archive_dir:
@@ -244,6 +261,13 @@ def run_study(study, study_dir: str, workers: int, print_fn=print,
     if restored or archived:
       print_fn(f"[study] archive {archive_dir}: {len(restored)} finished runs restored from it, "
                f"{len(archived)} added to it")
+  if reuse_dirs:
+    reused, refused = study_archive.reuse_runs(
+        reuse_dirs, study_dir, {spec.name: resolved_config(spec) for spec in specs})
+    for name, why in refused:
+      print_fn(f"[study] not reused {name} ({why}): it runs here")
+    if reused:
+      print_fn(f"[study] reused {len(reused)} finished runs from {', '.join(sorted({s for _, s in reused}))}")
   todo = []
   for spec in specs:
     path = run_dir(study_dir, spec)

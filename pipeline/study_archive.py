@@ -20,16 +20,23 @@ where its archive stopped.
   archive_run(RUN_DIR, ARCHIVE)        -> ARCHIVE/runs/<run>, written atomically
   restore_runs(ARCHIVE, STUDY_DIR)     -> names of the runs brought back
   archive_missing(STUDY_DIR, ARCHIVE)  -> names of finished runs not yet archived, now archived
+  reuse_runs(SOURCES, STUDY_DIR, WANTED) -> finished runs of other studies brought in where
+                                          their configs agree with this study's
+
+A reused run is marked with reused_from.txt (its source) and is not copied
+into ARCHIVE: its source already keeps it.
 """
 import glob
+import json
 import os
 import shutil
-from typing import List
+from typing import Dict, List, Sequence, Tuple
 
 KEPT_FILES = ("run.json", "config.json", "result.json", "wall_seconds.json", "pipeline.log",
               os.path.join("eval", "curve.csv"))
 EPISODES = "episodes"
 CLOCK = "study_wall_seconds.json"
+REUSED = "reused_from.txt"
 
 
 def _records_dir(run_dir: str) -> str:
@@ -42,7 +49,7 @@ def _records_dir(run_dir: str) -> str:
   return os.path.normpath(os.path.join(run_dir, path)) if path else ""
 
 
-def _copy_run(src: str, dest: str) -> None:
+def copy_run(src: str, dest: str) -> None:
   """Copies the kept files and the records of run `src` into a new folder
   `dest` (.../runs/<run>), through a folder beside runs/ and a rename, so a
   kill leaves no half copy among the runs."""
@@ -69,7 +76,7 @@ def archive_run(run_dir: str, archive_dir: str) -> str:
     raise ValueError(f"{run_dir} is not finished (no result.json); only finished runs are archived")
   dest = os.path.join(archive_dir, "runs", os.path.basename(os.path.normpath(run_dir)))
   os.makedirs(os.path.dirname(dest), exist_ok=True)
-  _copy_run(run_dir, dest)
+  copy_run(run_dir, dest)
   return dest
 
 
@@ -92,7 +99,7 @@ def restore_runs(archive_dir: str, study_dir: str) -> List[str]:
     if os.path.isfile(os.path.join(dest, "result.json")):
       continue
     os.makedirs(os.path.dirname(dest), exist_ok=True)
-    _copy_run(src, dest)
+    copy_run(src, dest)
     restored.append(os.path.basename(src))
   clock = os.path.join(archive_dir, CLOCK)
   if os.path.isfile(clock) and not os.path.isfile(os.path.join(study_dir, CLOCK)):
@@ -106,8 +113,70 @@ def archive_missing(study_dir: str, archive_dir: str) -> List[str]:
   done = []
   for result in sorted(glob.glob(os.path.join(study_dir, "runs", "*", "result.json"))):
     name = os.path.basename(os.path.dirname(result))
+    if os.path.isfile(os.path.join(os.path.dirname(result), REUSED)):
+      continue  # its source study keeps it
     if not os.path.isfile(os.path.join(archive_dir, "runs", name, "result.json")):
       archive_run(os.path.dirname(result), archive_dir)
       done.append(name)
   archive_clock(study_dir, archive_dir)
   return done
+
+
+def _flat(tree, prefix=""):
+  """{dotted key: leaf} of a nested dict (lists and tuples are leaves, as lists)."""
+  out = {}
+  for key, value in tree.items():
+    if isinstance(value, dict):
+      out.update(_flat(value, f"{prefix}{key}."))
+    else:
+      out[prefix + key] = list(value) if isinstance(value, (list, tuple)) else value
+  return out
+
+
+def config_difference(saved: Dict, wanted: Dict) -> str:
+  """The first dotted key on which two run configs (nested dicts) disagree, as
+  "key: saved != wanted", or "" if they agree on every key both have (a key
+  only one has is a setting added or removed since: its default is assumed)."""
+  a, b = _flat(json.loads(json.dumps(saved))), _flat(json.loads(json.dumps(wanted)))
+  for key in sorted(set(a) & set(b)):
+    if a[key] != b[key]:
+      return f"{key}: {a[key]!r} != {b[key]!r}"
+  return ""
+
+
+def reuse_runs(sources: Sequence[str], study_dir: str,
+               wanted: Dict[str, Dict]) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
+  """Brings into STUDY_DIR/runs/ each run named in `wanted` ({run name: its
+  config as this study would run it}) that STUDY_DIR has not finished and a
+  source study directory (or archive) has finished with an agreeing
+  config.json (config_difference); the first agreeing source is used.
+  Returns ([(run, source)] reused, [(run, "source: difference; ...")] for the
+  runs that sources hold finished but with another config)."""
+  reused, refused = [], []
+  for name in sorted(wanted):
+    dest = os.path.join(study_dir, "runs", name)
+    if os.path.isfile(os.path.join(dest, "result.json")):
+      continue
+    differences = []
+    for source in sources:
+      src = os.path.join(source, "runs", name)
+      if not os.path.isfile(os.path.join(src, "result.json")):
+        continue
+      try:
+        with open(os.path.join(src, "config.json"), encoding="utf-8") as f:
+          difference = config_difference(json.load(f), wanted[name])
+      except (OSError, ValueError):
+        difference = "no readable config.json"
+      if difference:
+        differences.append(f"{source}: {difference}")
+        continue
+      os.makedirs(os.path.dirname(dest), exist_ok=True)
+      copy_run(src, dest)
+      with open(os.path.join(dest, REUSED), "w", encoding="utf-8") as f:
+        f.write(os.path.abspath(source) + "\n")
+      reused.append((name, source))
+      break
+    else:
+      if differences:
+        refused.append((name, "; ".join(differences)))
+  return reused, refused

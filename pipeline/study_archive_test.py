@@ -71,3 +71,42 @@ def test_only_finished_runs_are_archived(tmp_path):
     assert "not finished" in str(e)
   else:
     raise AssertionError("an unfinished run was archived")
+
+
+def _write_config(run, config):
+  with open(os.path.join(run, "config.json"), "w") as f:
+    json.dump(config, f)
+
+
+def test_config_difference_names_the_first_disagreeing_key():
+  saved = {"learner": {"num_steps": 6000, "lr": 0.1}, "net": {"sizes": [64, 64]}, "old": 1}
+  assert study_archive.config_difference(saved, {"learner": {"num_steps": 6000, "lr": 0.1},
+                                                 "net": {"sizes": (64, 64)}, "new": 2}) == ""
+  assert study_archive.config_difference(saved, {"learner": {"num_steps": 30000, "lr": 0.1}}) == (
+      "learner.num_steps: 6000 != 30000")
+  assert study_archive.config_difference(saved, {"net": {"sizes": (64,)}}) == (
+      "net.sizes: [64, 64] != [64]")
+
+
+def test_reuse_copies_agreeing_finished_runs_and_never_archives_them(tmp_path):
+  short, long_, study, archive = (str(tmp_path / n) for n in ("short", "long", "study", "archive"))
+  config = lambda steps: {"seed": 0, "learner": {"num_steps": steps}}
+  for name in ("breakout__muzero__s0", "asterix__muzero__s0", "asterix__muzero__s1"):
+    _write_config(_run(short, name), config(6000))
+  _write_config(_run(long_, "asterix__muzero__s0"), config(30000))
+  _write_config(_run(long_, "asterix__muzero__s1", finished=False), config(30000))
+  wanted = {"breakout__muzero__s0": config(6000), "asterix__muzero__s0": config(30000),
+            "asterix__muzero__s1": config(30000), "seaquest__muzero__s0": config(30000)}
+
+  reused, refused = study_archive.reuse_runs([short, long_], study, wanted)
+  # The short study's Asterix s0 differs; the long one's agrees and is used.
+  assert sorted(reused) == [("asterix__muzero__s0", long_), ("breakout__muzero__s0", short)]
+  # s1 is finished only with another config (its long copy is unfinished); seaquest nowhere.
+  assert refused == [("asterix__muzero__s1", f"{short}: learner.num_steps: 6000 != 30000")]
+  runs, notes = read_study(study)
+  assert notes == [] and all(r.finished for r in runs) and len(runs) == 2
+  with open(os.path.join(study, "runs", "asterix__muzero__s0", "config.json")) as f:
+    assert json.load(f)["learner"]["num_steps"] == 30000
+  assert study_archive.reuse_runs([short, long_], study, wanted)[0] == []  # finished here now
+  _run(study, "seaquest__muzero__s0")   # a run this study ran itself
+  assert study_archive.archive_missing(study, archive) == ["seaquest__muzero__s0"]

@@ -110,3 +110,28 @@ def test_the_laptop_past_policies_settings_agree_across_study_configs():
     return dict(next(v for v in _load(path).variants if v["name"] == "muzero_pve")["overrides"])
   assert pve("configs/study_default.py") == pve("configs/study_minatar.py") == pve(
       "configs/study_pve_cartpole.py")
+
+
+def test_study_minatar_budgets_shares_its_runs_with_the_studies_it_reuses():
+  runs = lambda path: {s.name: s.overrides for s in study.expand(_load(path))}
+  budgets, short, long_ = (runs(f"configs/study_{n}.py")
+                           for n in ("minatar_budgets", "minatar", "minatar_long"))
+  assert set(budgets) == set(short)  # the same 48 runs
+  slow = {n for n in budgets if n.startswith(("minatar_asterix__", "minatar_seaquest__"))}
+  assert len(slow) == 2 * 2 * 3
+  for name, overrides in budgets.items():
+    if name in slow:
+      assert overrides["learner.num_steps"] == 30000
+    else:
+      assert overrides == short[name], name  # --reuse finds its config equal
+  assert all(budgets[name] == overrides for name, overrides in long_.items())
+
+
+def test_resolved_config_sets_the_overrides_on_the_recipe(tmp_path):
+  recipe = tmp_path / "recipe.py"
+  recipe.write_text("import ml_collections\n"
+                    "def get_config():\n"
+                    "  return ml_collections.ConfigDict({'seed': 1, 'learner': {'num_steps': 6000,"
+                    " 'lr': 0.5}})\n")
+  spec = study.RunSpec("G", "muzero", 3, str(recipe), {"seed": 3, "learner.num_steps": 100})
+  assert study.resolved_config(spec) == {"seed": 3, "learner": {"num_steps": 100, "lr": 0.5}}

@@ -61,6 +61,13 @@ def test_missing_config_file(tmp_path, job_env):
   assert r.returncode == 2 and len(error_lines(r.stderr)) == 1, r.stderr[-1500:]
 
 
+def test_a_study_reusing_a_directory_that_is_not_a_study(tmp_path, job_env):
+  r = run(job("study", "--config=configs/study_default.py", f"--reuse={tmp_path}/nope",
+              f"--workdir={tmp_path}/s"), job_env)
+  _assert_one_error(r, f"--reuse={tmp_path}/nope", "not a study directory")
+  assert not (tmp_path / "s").exists()  # nothing written before the check
+
+
 def test_run_sh_unknown_command():
   r = subprocess.run([os.path.join(REPO, "run.sh"), "frobnicate"], capture_output=True,
                      text=True, cwd=REPO)

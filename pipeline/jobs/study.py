@@ -7,6 +7,9 @@ Finished runs are reused; a stopped study resumes; `./run.sh tables
 `--archive=ADIR` (pipeline/study_archive.py) keeps a small, committable copy
 of every finished run in ADIR and restores it from there first, so a study
 goes on from its committed runs on a machine whose workdir was wiped.
+`--reuse=DIR[,DIR]` copies in the finished runs of other studies whose
+configs equal this study's for them (e.g. the games a longer study shares
+with a shorter one), so they are not run twice.
 """
 import os
 
@@ -22,6 +25,8 @@ STUDY = config_flags.DEFINE_config_file("config", None, "Study config (configs/s
 WORKDIR = flags.DEFINE_string("workdir", None, "Study directory.")
 ARCHIVE = flags.DEFINE_string("archive", "", "Keep finished runs here (small, committable) and "
                               "restore them from here first; a study directory itself.")
+REUSE = flags.DEFINE_list("reuse", [], "Other studies' directories or archives: a run finished there "
+                          "with this study's config for it is copied, not run again.")
 WORKERS = flags.DEFINE_integer("workers", 0, "Runs at once (0: the study config's).")
 REPS = flags.DEFINE_integer("reps", 2000, "Bootstrap replications of the summary's CIs.")
 CURVE_REPS = flags.DEFINE_integer("curve_reps", 500, "Bootstrap replications per figure.")
@@ -36,11 +41,15 @@ def main(argv):
   for key in ("games", "variants", "seeds", "budget", "workers"):
     if key not in study:
       raise PipelineError(f"{filename}: a study config needs '{key}'")
+  missing = [d for d in REUSE.value if not os.path.isdir(os.path.join(d, "runs"))]
+  if missing:
+    raise PipelineError(f"--reuse={missing[0]}: not a study directory or archive (no runs/ in it)")
   workdir = os.path.abspath(WORKDIR.value or os.path.join("runs", f"study_{study.name}"))
   os.makedirs(workdir, exist_ok=True)
   counts = study_lib.run_study(study, workdir, WORKERS.value or study.workers,
                                print_fn=lambda line: print(line, flush=True),
-                               archive_dir=os.path.abspath(ARCHIVE.value) if ARCHIVE.value else "")
+                               archive_dir=os.path.abspath(ARCHIVE.value) if ARCHIVE.value else "",
+                               reuse_dirs=[os.path.abspath(d) for d in REUSE.value])
   if counts.get("stopped"):
     print("[study] stopped; run the same command to resume", flush=True)
     return
