@@ -1,12 +1,13 @@
 """He et al.'s findings as PASS/FAIL checks on an analysis summary (one run's
 summary.json, or the mean over seeds from seeds.aggregate), with the numbers.
 
-  checks(summary) -> [(passed, message)]; lines(summary) -> ["CHECK PASS: ...", ...]
+  checks(summary) -> [(passed, message)]
+  lines(summary, runs=()) -> ["CHECK PASS: ... [on its own: 4/5 runs pass]", ...]
 
 Each check tests the paper's wording on the (mean) numbers; a finding our runs
 contradict is a FAIL with its numbers, not a threshold moved until it passes.
 """
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -105,5 +106,13 @@ def checks(summary: Dict) -> List[Tuple[bool, str]]:
   return [check(summary[key]) for key, check in table if key in summary]
 
 
-def lines(summary: Dict) -> List[str]:
-  return [f"CHECK {'PASS' if ok else 'FAIL'}: {msg}" for ok, msg in checks(summary)]
+def lines(summary: Dict, runs: Sequence[Dict] = ()) -> List[str]:
+  """"CHECK PASS|FAIL: ..." per check of `summary`; with `runs` (the per-run
+  summaries `summary` is the mean of), each line ends with how many runs pass
+  the same check on their own numbers: how robust a verdict on the means is."""
+  per_run = [checks(run) for run in runs]
+  out = []
+  for i, (ok, msg) in enumerate(checks(summary)):
+    alone = f" [on its own: {sum(r[i][0] for r in per_run)}/{len(per_run)} runs pass]" if per_run else ""
+    out.append(f"CHECK {'PASS' if ok else 'FAIL'}: {msg}{alone}")
+  return out

@@ -52,3 +52,16 @@ def test_a_summary_without_a_figure_skips_its_check():
   summary = _summary()
   del summary["figure7"], summary["figure4"]
   assert len(findings.checks(summary)) == 5
+
+
+def test_over_seeds_each_line_counts_the_runs_that_pass_alone():
+  good, bad = _summary(), copy.deepcopy(_summary())
+  bad["figure2"]["mcts"][0] = 10.0                      # this run's prior is ahead at step 100
+  bad["figure5"]["matrix"] = [[0.2, 0.1], [0.3, 0.2]]   # and both Figure 5 checks fail
+  text = findings.lines(good, runs=[good, bad, good])
+  assert text[0].startswith("CHECK PASS: planning beats") and text[0].endswith(
+      "[on its own: 2/3 runs pass]")
+  assert text[1].endswith("[on its own: 3/3 runs pass]")
+  assert [t.endswith("[on its own: 2/3 runs pass]") for t in text] == [
+      True, False, False, True, True, False, False, False]
+  assert not findings.lines(good)[0].endswith("]")     # one run: no count

@@ -355,10 +355,11 @@ def analyse_run(config, run_dir: str, out_dir: str = "", log: Callable[[str], No
   return summary
 
 
-def _write_checks(summary: dict, out_dir: str, log: Callable[[str], None]) -> None:
-  """He et al.'s findings as PASS/FAIL lines, logged and kept in out_dir/checks.txt."""
+def _write_checks(summary: dict, out_dir: str, log: Callable[[str], None], runs=()) -> None:
+  """He et al.'s findings as PASS/FAIL lines, logged and kept in out_dir/checks.txt
+  (with `runs`, the per-run summaries of a mean: how many pass on their own)."""
   from pipeline.analysis import findings
-  found = findings.lines(summary)
+  found = findings.lines(summary, runs)
   with open(os.path.join(out_dir, "checks.txt"), "w") as f:
     f.write("\n".join(found) + "\n")
   for line in found:
@@ -372,5 +373,5 @@ def analyse_seeds(config, runs: List[str], out_dir: str, log: Callable[[str], No
   summaries = [analyse_run(config, run, "", log) for run in runs]
   aggregate = seeds.write_seeds_report(summaries, out_dir)
   log(f"{len(summaries)} runs analysed; mean and SE over them in {out_dir}; the checks on the means:")
-  _write_checks(aggregate["mean"], out_dir, log)
+  _write_checks(aggregate["mean"], out_dir, log, runs=summaries)
   return aggregate
