@@ -249,21 +249,24 @@ def run_study(study, study_dir: str, workers: int, print_fn=print,
   step and rate, the runs waiting, and the time left for the whole study; the
   study's own wall-clock, summed over its restarts, is kept in
   DIR/study_wall_seconds.json. With `archive_dir` (pipeline/study_archive.py)
-  its archived runs are restored first and each run is archived as it finishes.
+  its archived runs are restored first (those whose config is still the
+  study's) and each run is archived as it finishes.
   With `reuse_dirs` (other studies' directories or archives), a run this study
   has not finished is copied from there when finished there with the same
   config (study_archive.reuse_runs); a run whose config differs is run anew.
   """
   specs = expand(study)
+  wanted = {spec.name: resolved_config(spec) for spec in specs} if archive_dir or reuse_dirs else {}
   if archive_dir:
-    restored = study_archive.restore_runs(archive_dir, study_dir)
+    restored, refused = study_archive.restore_runs(archive_dir, study_dir, wanted)
+    for name, why in refused:
+      print_fn(f"[study] not restored {name} ({why}): it runs anew")
     archived = study_archive.archive_missing(study_dir, archive_dir)
     if restored or archived:
       print_fn(f"[study] archive {archive_dir}: {len(restored)} finished runs restored from it, "
                f"{len(archived)} added to it")
   if reuse_dirs:
-    reused, refused = study_archive.reuse_runs(
-        reuse_dirs, study_dir, {spec.name: resolved_config(spec) for spec in specs})
+    reused, refused = study_archive.reuse_runs(reuse_dirs, study_dir, wanted)
     for name, why in refused:
       print_fn(f"[study] not reused {name} ({why}): it runs here")
     if reused:

@@ -18,7 +18,8 @@ finishes: a study committed half done goes on, on another machine, from
 where its archive stopped.
 
   archive_run(RUN_DIR, ARCHIVE)        -> ARCHIVE/runs/<run>, written atomically
-  restore_runs(ARCHIVE, STUDY_DIR)     -> names of the runs brought back
+  restore_runs(ARCHIVE, STUDY_DIR, WANTED) -> the runs brought back (only where their
+                                          configs agree with the study's), and those refused
   archive_missing(STUDY_DIR, ARCHIVE)  -> names of finished runs not yet archived, now archived
   reuse_runs(SOURCES, STUDY_DIR, WANTED) -> finished runs of other studies brought in where
                                           their configs agree with this study's
@@ -30,7 +31,7 @@ import glob
 import json
 import os
 import shutil
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 KEPT_FILES = ("run.json", "config.json", "result.json", "wall_seconds.json", "pipeline.log",
               os.path.join("eval", "curve.csv"))
@@ -88,24 +89,24 @@ def archive_clock(study_dir: str, archive_dir: str) -> None:
     shutil.copy2(path, os.path.join(archive_dir, CLOCK))
 
 
-def restore_runs(archive_dir: str, study_dir: str) -> List[str]:
+def restore_runs(archive_dir: str, study_dir: str,
+                 wanted: Optional[Dict[str, Dict]] = None) -> Tuple[List[str], List[Tuple[str, str]]]:
   """Brings every archived run that STUDY_DIR has not finished into
   STUDY_DIR/runs/ (an unfinished copy there is replaced: the archived one is
-  finished), and the study's clock if STUDY_DIR has none. Returns the names."""
-  restored = []
-  for src in sorted(glob.glob(os.path.join(archive_dir, "runs", "*", "result.json"))):
-    src = os.path.dirname(src)
-    dest = os.path.join(study_dir, "runs", os.path.basename(src))
-    if os.path.isfile(os.path.join(dest, "result.json")):
-      continue
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    copy_run(src, dest)
-    restored.append(os.path.basename(src))
+  finished), and the study's clock if STUDY_DIR has none. With `wanted`
+  ({run name: its config as the study would run it}) only those runs, and
+  only where the archived config agrees (config_difference): a study whose
+  config changed runs the changed runs anew and archives them over the old.
+  Returns (names restored, [(run, difference)] refused)."""
+  if wanted is None:
+    wanted = {os.path.basename(os.path.dirname(p)): None
+              for p in glob.glob(os.path.join(archive_dir, "runs", "*", "result.json"))}
+  restored, refused = _bring_in([archive_dir], study_dir, wanted)
   clock = os.path.join(archive_dir, CLOCK)
   if os.path.isfile(clock) and not os.path.isfile(os.path.join(study_dir, CLOCK)):
     os.makedirs(study_dir, exist_ok=True)
     shutil.copy2(clock, os.path.join(study_dir, CLOCK))
-  return restored
+  return [name for name, _ in restored], refused
 
 
 def archive_missing(study_dir: str, archive_dir: str) -> List[str]:
@@ -149,10 +150,17 @@ def reuse_runs(sources: Sequence[str], study_dir: str,
   """Brings into STUDY_DIR/runs/ each run named in `wanted` ({run name: its
   config as this study would run it}) that STUDY_DIR has not finished and a
   source study directory (or archive) has finished with an agreeing
-  config.json (config_difference); the first agreeing source is used.
-  Returns ([(run, source)] reused, [(run, "source: difference; ...")] for the
-  runs that sources hold finished but with another config)."""
-  reused, refused = [], []
+  config.json (config_difference); the first agreeing source is used, and the
+  run is marked with reused_from.txt. Returns ([(run, source)] reused,
+  [(run, "source: difference; ...")] for the runs that sources hold finished
+  but with another config)."""
+  return _bring_in(sources, study_dir, wanted, mark_reused=True)
+
+
+def _bring_in(sources: Sequence[str], study_dir: str, wanted: Dict[str, Optional[Dict]],
+              mark_reused: bool = False):
+  """reuse_runs and restore_runs: a wanted config of None is not checked."""
+  brought, refused = [], []
   for name in sorted(wanted):
     dest = os.path.join(study_dir, "runs", name)
     if os.path.isfile(os.path.join(dest, "result.json")):
@@ -162,21 +170,24 @@ def reuse_runs(sources: Sequence[str], study_dir: str,
       src = os.path.join(source, "runs", name)
       if not os.path.isfile(os.path.join(src, "result.json")):
         continue
-      try:
-        with open(os.path.join(src, "config.json"), encoding="utf-8") as f:
-          difference = config_difference(json.load(f), wanted[name])
-      except (OSError, ValueError):
-        difference = "no readable config.json"
+      difference = ""
+      if wanted[name] is not None:
+        try:
+          with open(os.path.join(src, "config.json"), encoding="utf-8") as f:
+            difference = config_difference(json.load(f), wanted[name])
+        except (OSError, ValueError):
+          difference = "no readable config.json"
       if difference:
         differences.append(f"{source}: {difference}")
         continue
       os.makedirs(os.path.dirname(dest), exist_ok=True)
       copy_run(src, dest)
-      with open(os.path.join(dest, REUSED), "w", encoding="utf-8") as f:
-        f.write(os.path.abspath(source) + "\n")
-      reused.append((name, source))
+      if mark_reused:
+        with open(os.path.join(dest, REUSED), "w", encoding="utf-8") as f:
+          f.write(os.path.abspath(source) + "\n")
+      brought.append((name, source))
       break
     else:
       if differences:
         refused.append((name, "; ".join(differences)))
-  return reused, refused
+  return brought, refused

@@ -41,8 +41,8 @@ def test_a_restored_run_is_finished_and_has_its_episodes(tmp_path):
   assert study_archive.archive_missing(study, archive) == []  # once only
 
   _run(fresh, "cartpole__muzero__s0", finished=False)  # an unfinished copy: replaced
-  assert study_archive.restore_runs(archive, fresh) == ["cartpole__muzero__s0"]
-  assert study_archive.restore_runs(archive, fresh) == []
+  assert study_archive.restore_runs(archive, fresh) == (["cartpole__muzero__s0"], [])
+  assert study_archive.restore_runs(archive, fresh) == ([], [])
   (run,), notes = read_study(fresh)
   assert notes == [] and run.finished
   returns = [e["return"] for e in records.read_episodes(run.records_dir, kind="selfplay")]
@@ -110,3 +110,16 @@ def test_reuse_copies_agreeing_finished_runs_and_never_archives_them(tmp_path):
   assert study_archive.reuse_runs([short, long_], study, wanted)[0] == []  # finished here now
   _run(study, "seaquest__muzero__s0")   # a run this study ran itself
   assert study_archive.archive_missing(study, archive) == ["seaquest__muzero__s0"]
+
+
+def test_an_archived_run_of_a_changed_config_is_not_restored(tmp_path):
+  study, archive, fresh = str(tmp_path / "s"), str(tmp_path / "a"), str(tmp_path / "new")
+  for name, steps in (("asterix__muzero__s0", 6000), ("breakout__muzero__s0", 6000)):
+    _write_config(_run(study, name), {"learner": {"num_steps": steps}})
+  study_archive.archive_missing(study, archive)
+  wanted = {"asterix__muzero__s0": {"learner": {"num_steps": 30000}},   # the config changed
+            "breakout__muzero__s0": {"learner": {"num_steps": 6000}}}
+  restored, refused = study_archive.restore_runs(archive, fresh, wanted)
+  assert restored == ["breakout__muzero__s0"]
+  assert refused == [("asterix__muzero__s0", f"{archive}: learner.num_steps: 6000 != 30000")]
+  assert not os.path.exists(os.path.join(fresh, "runs", "asterix__muzero__s0"))

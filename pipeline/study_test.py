@@ -135,3 +135,54 @@ def test_resolved_config_sets_the_overrides_on_the_recipe(tmp_path):
                     " 'lr': 0.5}})\n")
   spec = study.RunSpec("G", "muzero", 3, str(recipe), {"seed": 3, "learner.num_steps": 100})
   assert study.resolved_config(spec) == {"seed": 3, "learner": {"num_steps": 100, "lr": 0.5}}
+
+
+def test_run_study_reuses_agreeing_runs_and_restores_only_agreeing_archived_ones(tmp_path):
+  import json
+  import ml_collections
+  recipe = tmp_path / "recipe.py"
+  recipe.write_text("import ml_collections\n"
+                    "def get_config():\n"
+                    "  return ml_collections.ConfigDict({'seed': 0, 'env': {'name': ''},"
+                    " 'learner': {'num_steps': 6000}})\n")
+  c = ml_collections.ConfigDict()
+  c.games = [{"name": "A", "config": str(recipe), "overrides": (("learner.num_steps", 30000),)},
+             {"name": "B", "config": str(recipe), "overrides": ()}]
+  c.variants = [{"name": "muzero", "overrides": ()}]
+  c.seeds, c.budget = [0], ()
+
+  def finished(study_dir, name, steps, game):
+    run = tmp_path / study_dir / "runs" / name
+    run.mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps(
+        {"seed": 0, "env": {"name": game}, "learner": {"num_steps": steps}}))
+    (run / "result.json").write_text('{"learner_steps": 1, "wall_seconds": 1.0}')
+
+  finished("short", "a__muzero__s0", 6000, "A")      # another budget: not this study's run
+  finished("short", "b__muzero__s0", 6000, "B")
+  finished("long", "a__muzero__s0", 30000, "A")
+  printed = []
+  counts = study.run_study(c, str(tmp_path / "s"), 1, print_fn=printed.append,
+                           archive_dir=str(tmp_path / "archive"),
+                           reuse_dirs=[str(tmp_path / "short"), str(tmp_path / "long")])
+  assert counts["reused"] == 2 and counts["ran"] == 0, printed
+  assert any(line.startswith("[study] reused 2 finished runs") for line in printed), printed
+  assert json.loads((tmp_path / "s/runs/a__muzero__s0/config.json").read_text())[
+      "learner"]["num_steps"] == 30000
+  assert not (tmp_path / "archive" / "runs").exists()   # reused runs stay in their sources
+  # An archive holding a run of the old budget: not restored, and said so.
+  finished("old_archive", "a__muzero__s0", 6000, "A")
+  printed.clear()
+  with pytest.raises(KeyboardInterrupt):  # it would run a__muzero__s0 anew: stop before that
+    study.run_study(c, str(tmp_path / "s2"), 1, print_fn=_stop_at_start(printed),
+                    archive_dir=str(tmp_path / "old_archive"))
+  assert any("not restored a__muzero__s0" in line and "6000 != 30000" in line
+             for line in printed), printed
+
+
+def _stop_at_start(printed):
+  def print_fn(line):
+    printed.append(line)
+    if "to run" in line:
+      raise KeyboardInterrupt
+  return print_fn
