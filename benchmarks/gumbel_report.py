@@ -26,8 +26,6 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from pipeline.analysis import seeds  # pylint: disable=g-import-not-at-top
 from pipeline.scoring import scores, tabulate  # pylint: disable=g-import-not-at-top
 
-WORKDIR = flags.DEFINE_string("workdir", None, "The study directory (DIR/runs/...).", required=True)
-OUT = flags.DEFINE_string("out", None, "Output directory.", required=True)
 
 FIELDS = ("game", "variant", "seed", "learner_steps", "env_frames", "wall_seconds", "target_step",
           "target_frames", "target_seconds", "final_eval", "selfplay_score")
@@ -60,8 +58,8 @@ def _mean_sem(values) -> str:
 
 def table(rows: List[Dict]) -> str:
   lines = ["| game | variant | runs | reached target | median frames to it | median seconds to it | "
-           "last greedy evaluation (mean +- SEM) | self-play score (mean +- SEM) | mean frames trained | "
-           "mean seconds |", "|---|---|---|---|---|---|---|---|---|---|"]
+           "last greedy evaluation (mean +- SEM) | self-play score (mean +- SEM) | mean learner steps | "
+           "mean frames trained | mean seconds |", "|---|---|---|---|---|---|---|---|---|---|---|"]
   for game in sorted({r["game"] for r in rows}):
     for variant in sorted({r["variant"] for r in rows if r["game"] == game}):
       rs = [r for r in rows if r["game"] == game and r["variant"] == variant]
@@ -70,6 +68,7 @@ def table(rows: List[Dict]) -> str:
       median = lambda key: f"{np.median([r[key] for r in hit]):,.0f}" if hit else "-"  # noqa: E731
       lines.append(f"| {game} | {variant} | {len(rs)} | {len(hit)} | {median('target_frames')} | "
                    f"{median('target_seconds')} | {final} | {selfplay} | "
+                   f"{np.mean([r['learner_steps'] for r in rs]):,.0f} | "
                    f"{np.mean([r['env_frames'] for r in rs]):,.0f} | {np.mean([r['wall_seconds'] for r in rs]):.0f} |")
   return "\n".join(lines) + "\n"
 
@@ -96,20 +95,24 @@ def figure(rows: List[Dict], path: str) -> None:
 
 def main(argv):
   del argv
-  rows = read_runs(WORKDIR.value)
+  workdir, out = flags.FLAGS.workdir, flags.FLAGS.out
+  rows = read_runs(workdir)
   if not rows:
-    raise SystemExit(f"error: no finished run in {WORKDIR.value}/runs")
-  os.makedirs(OUT.value, exist_ok=True)
-  with open(os.path.join(OUT.value, "runs.csv"), "w", newline="") as f:
+    raise SystemExit(f"error: no finished run in {workdir}/runs")
+  os.makedirs(out, exist_ok=True)
+  with open(os.path.join(out, "runs.csv"), "w", newline="") as f:
     w = csv.DictWriter(f, FIELDS, extrasaction="ignore")
     w.writeheader()
     w.writerows(rows)
   text = table(rows)
-  with open(os.path.join(OUT.value, "table.md"), "w") as f:
+  with open(os.path.join(out, "table.md"), "w") as f:
     f.write(text)
-  figure(rows, os.path.join(OUT.value, "curves.png"))
+  figure(rows, os.path.join(out, "curves.png"))
   print(text)
 
 
 if __name__ == "__main__":
+  # Defined here, not at import, so that tests can import the module beside other reports.
+  flags.DEFINE_string("workdir", None, "The study directory (DIR/runs/...).", required=True)
+  flags.DEFINE_string("out", None, "Output directory.", required=True)
   app.run(main)

@@ -1,5 +1,6 @@
-"""The MuZero / DQN side-by-side report reads the curves as a hand-made example says."""
-from benchmarks import minatar_dqn_curves, minatar_dqn_report as report
+"""The benchmark reports (MuZero / DQN side by side, Gumbel against pUCT) read their data as
+hand-made examples say."""
+from benchmarks import gumbel_report, minatar_dqn_curves, minatar_dqn_report as report
 
 
 def test_values_at_frames_and_wall_clock():
@@ -32,3 +33,19 @@ def test_dqn_episode_curve_is_the_running_average_at_each_episode_end(tmp_path):
   # Episode 3 has no end within the frames: dropped. Ends at frames 10 and 30.
   assert minatar_dqn_curves.dqn_episode_curve(str(path), log) == [
       (5.0, 10, 0.01), (15.0, 30, 0.99 * 0.01 + 0.03)]
+
+
+def test_gumbel_table_counts_targets_and_averages_over_seeds():
+  row = lambda variant, seed, target, final, steps: {
+      "game": "CartPole-v1", "variant": variant, "seed": seed, "learner_steps": steps,
+      "env_frames": 10 * steps, "wall_seconds": steps / 10, "target_step": target,
+      "target_frames": None if target is None else 10 * target,
+      "target_seconds": None if target is None else target / 10,
+      "final_eval": final, "selfplay_score": final / 2}
+  rows = [row("muzero", 0, 100, 480.0, 100), row("muzero", 1, 300, 490.0, 300),
+          row("muzero", 2, None, 200.0, 500), row("gumbel_4", 0, None, 100.0, 500)]
+  text = gumbel_report.table(rows)
+  # muzero: 2 of 3 reached it, median frames (1,000 and 3,000) 2,000, seconds 20;
+  # last evaluations 480, 490, 200: mean 390, SEM sqrt(var_ddof1 / 3) = 95.04.
+  assert "| CartPole-v1 | muzero | 3 | 2 | 2,000 | 20 | 390.00 +- 95.04 | 195.00 +- 47.52 | 300 | 3,000 | 30 |" in text
+  assert "| CartPole-v1 | gumbel_4 | 1 | 0 | - | - | 100.00 +- 0.00 | 50.00 +- 0.00 | 500 | 5,000 | 50 |" in text
