@@ -12,6 +12,7 @@ import json
 import os
 import re
 import runpy
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import time
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from pipeline import study_archive
+from pipeline.errors import PipelineError
 from pipeline.files import write_json
 from pipeline.processes import terminate_with_parent
 
@@ -132,14 +134,20 @@ def _recipe_steps(config_path: str) -> Tuple[int, int]:
 
 def resolved_config(spec: RunSpec) -> Dict:
   """The run's config as its job will see it: the recipe file with the
-  overrides set, as a nested dict."""
+  overrides set, as a nested dict (a key the recipe lacks is an error, as in
+  the job)."""
   config = runpy.run_path(spec.config_path)["get_config"]()
+  config.lock()
   for key, value in spec.overrides.items():
     *parents, leaf = key.split(".")
     node = config
-    for parent in parents:
-      node = node[parent]
-    node[leaf] = value
+    try:
+      for parent in parents:
+        node = node[parent]
+      node[leaf] = value
+    except (KeyError, AttributeError):
+      raise PipelineError(f"{spec.name}: the study sets {key}, which {spec.config_path} does not "
+                          "have") from None
   return config.to_dict()
 
 
@@ -239,6 +247,34 @@ def _stop_runs(running: Sequence[_Running], print_fn, timeout: float = 120.0) ->
     r.log.close()
 
 
+def _bring_in_finished_runs(specs: Sequence[RunSpec], study_dir: str, archive_dir: str,
+                            reuse_dirs: Sequence[str], print_fn) -> None:
+  """Restores the archive's runs and reuses other studies' (study_archive), each
+  only where its saved config is the study's for it; says what it refused. An
+  archived copy of another config, replaced by a reused run, leaves the archive."""
+  wanted = {spec.name: study_archive.Wanted(resolved_config(spec), tuple(spec.overrides))
+            for spec in specs}
+  restored, stale = study_archive.restore_runs(archive_dir, study_dir, wanted) if archive_dir else ([], [])
+  reused, refused = study_archive.reuse_runs(reuse_dirs, study_dir, wanted) if reuse_dirs else ([], [])
+  sources = dict(reused)
+  for name, why in stale:
+    if name in sources:
+      shutil.rmtree(os.path.join(archive_dir, "runs", name))
+      print_fn(f"[study] {name}: the archive's copy had another config ({why}); reused from "
+               f"{sources[name]} instead, the old copy removed from the archive")
+    else:
+      print_fn(f"[study] not restored {name} ({why}): it runs anew")
+  for name, why in refused:
+    print_fn(f"[study] not reused {name} ({why}): it runs here")
+  if archive_dir:
+    archived = study_archive.archive_missing(study_dir, archive_dir)
+    if restored or archived:
+      print_fn(f"[study] archive {archive_dir}: {len(restored)} finished runs restored from it, "
+               f"{len(archived)} added to it")
+  if reused:
+    print_fn(f"[study] reused {len(reused)} finished runs from {', '.join(sorted(set(sources.values())))}")
+
+
 def run_study(study, study_dir: str, workers: int, print_fn=print,
               status_every_seconds: float = 60.0, archive_dir: str = "",
               reuse_dirs: Sequence[str] = ()) -> Dict[str, int]:
@@ -250,27 +286,15 @@ def run_study(study, study_dir: str, workers: int, print_fn=print,
   study's own wall-clock, summed over its restarts, is kept in
   DIR/study_wall_seconds.json. With `archive_dir` (pipeline/study_archive.py)
   its archived runs are restored first (those whose config is still the
-  study's) and each run is archived as it finishes.
+  study's; runs already finished in the study directory are not re-checked)
+  and each run is archived as it finishes.
   With `reuse_dirs` (other studies' directories or archives), a run this study
   has not finished is copied from there when finished there with the same
   config (study_archive.reuse_runs); a run whose config differs is run anew.
   """
   specs = expand(study)
-  wanted = {spec.name: resolved_config(spec) for spec in specs} if archive_dir or reuse_dirs else {}
-  if archive_dir:
-    restored, refused = study_archive.restore_runs(archive_dir, study_dir, wanted)
-    for name, why in refused:
-      print_fn(f"[study] not restored {name} ({why}): it runs anew")
-    archived = study_archive.archive_missing(study_dir, archive_dir)
-    if restored or archived:
-      print_fn(f"[study] archive {archive_dir}: {len(restored)} finished runs restored from it, "
-               f"{len(archived)} added to it")
-  if reuse_dirs:
-    reused, refused = study_archive.reuse_runs(reuse_dirs, study_dir, wanted)
-    for name, why in refused:
-      print_fn(f"[study] not reused {name} ({why}): it runs here")
-    if reused:
-      print_fn(f"[study] reused {len(reused)} finished runs from {', '.join(sorted({s for _, s in reused}))}")
+  if archive_dir or reuse_dirs:
+    _bring_in_finished_runs(specs, study_dir, archive_dir, reuse_dirs, print_fn)
   todo = []
   for spec in specs:
     path = run_dir(study_dir, spec)

@@ -6,7 +6,8 @@ A study directory holds checkpoints, replay snapshots and TensorBoard logs
 The archive keeps, per finished run, what the tables read and nothing else:
 
   ARCHIVE/runs/<run>/run.json, config.json, result.json, wall_seconds.json,
-                     pipeline.log, eval/curve.csv
+                     pipeline.log, eval/curve.csv, config.<time>.json (the configs
+                     of a run resumed with another config, before it)
   ARCHIVE/runs/<run>/episodes/*.tfrecord   the run's episode records
   ARCHIVE/runs/<run>/records               "episodes" (the records pointer)
   ARCHIVE/study_wall_seconds.json          the study's own clock
@@ -25,13 +26,14 @@ where its archive stopped.
                                           their configs agree with this study's
 
 A reused run is marked with reused_from.txt (its source) and is not copied
-into ARCHIVE: its source already keeps it.
+into ARCHIVE: its source already keeps it. Copied runs have no checkpoints:
+they can be tabulated, not evaluated or analysed again.
 """
 import glob
 import json
 import os
 import shutil
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 KEPT_FILES = ("run.json", "config.json", "result.json", "wall_seconds.json", "pipeline.log",
               os.path.join("eval", "curve.csv"))
@@ -50,13 +52,19 @@ def _records_dir(run_dir: str) -> str:
   return os.path.normpath(os.path.join(run_dir, path)) if path else ""
 
 
-def copy_run(src: str, dest: str) -> None:
-  """Copies the kept files and the records of run `src` into a new folder
-  `dest` (.../runs/<run>), through a folder beside runs/ and a rename, so a
-  kill leaves no half copy among the runs."""
+def _earlier_configs(run_dir: str) -> List[str]:
+  """config.<time>.json files: the configs a resumed run was trained with before."""
+  return sorted(os.path.basename(p) for p in glob.glob(os.path.join(run_dir, "config.*.json")))
+
+
+def copy_run(src: str, dest: str, extra: Optional[Dict[str, str]] = None) -> None:
+  """Copies the kept files (and earlier configs) and the records of run `src`
+  into a new folder `dest` (.../runs/<run>), with `extra` {file name: text},
+  through a folder beside runs/ and a rename, so a kill leaves no half copy
+  among the runs."""
   tmp = os.path.join(os.path.dirname(os.path.dirname(dest)), f".partial-{os.path.basename(dest)}")
   shutil.rmtree(tmp, ignore_errors=True)
-  for name in KEPT_FILES:
+  for name in KEPT_FILES + tuple(_earlier_configs(src)):
     path = os.path.join(src, name)
     if os.path.isfile(path):
       os.makedirs(os.path.dirname(os.path.join(tmp, name)), exist_ok=True)
@@ -67,6 +75,9 @@ def copy_run(src: str, dest: str) -> None:
     shutil.copy2(shard, os.path.join(tmp, EPISODES, os.path.basename(shard)))
   with open(os.path.join(tmp, "records"), "w", encoding="utf-8") as f:
     f.write(EPISODES + "\n")
+  for name, text in (extra or {}).items():
+    with open(os.path.join(tmp, name), "w", encoding="utf-8") as f:
+      f.write(text)
   shutil.rmtree(dest, ignore_errors=True)
   os.rename(tmp, dest)
 
@@ -89,14 +100,20 @@ def archive_clock(study_dir: str, archive_dir: str) -> None:
     shutil.copy2(path, os.path.join(archive_dir, CLOCK))
 
 
-def restore_runs(archive_dir: str, study_dir: str,
-                 wanted: Optional[Dict[str, Dict]] = None) -> Tuple[List[str], List[Tuple[str, str]]]:
+class Wanted(NamedTuple):
+  """A run as a study would run it: its whole config (nested dict) and the
+  dotted keys the study sets (its overrides), which a saved config must have."""
+  config: Dict
+  set_keys: Tuple[str, ...] = ()
+
+
+def restore_runs(archive_dir: str, study_dir: str, wanted: Optional[Dict[str, Wanted]] = None
+                 ) -> Tuple[List[str], List[Tuple[str, str]]]:
   """Brings every archived run that STUDY_DIR has not finished into
   STUDY_DIR/runs/ (an unfinished copy there is replaced: the archived one is
   finished), and the study's clock if STUDY_DIR has none. With `wanted`
-  ({run name: its config as the study would run it}) only those runs, and
-  only where the archived config agrees (config_difference): a study whose
-  config changed runs the changed runs anew and archives them over the old.
+  ({run name: Wanted}) only those runs, and only where the archived configs
+  agree (config_difference). Runs STUDY_DIR has finished are not checked.
   Returns (names restored, [(run, difference)] refused)."""
   if wanted is None:
     wanted = {os.path.basename(os.path.dirname(p)): None
@@ -134,30 +151,49 @@ def _flat(tree, prefix=""):
   return out
 
 
-def config_difference(saved: Dict, wanted: Dict) -> str:
-  """The first dotted key on which two run configs (nested dicts) disagree, as
-  "key: saved != wanted", or "" if they agree on every key both have (a key
-  only one has is a setting added or removed since: its default is assumed)."""
+def config_difference(saved: Dict, wanted: Dict, set_keys: Sequence[str] = ()) -> str:
+  """Where a saved run config and the wanted one (nested dicts) disagree, as
+  "key: saved != wanted, ..." (at most three keys, then how many more), or ""
+  if they agree. Keys both have must be equal; a key only one has is a
+  setting added or removed since (its default is assumed), unless it is in
+  `set_keys` (the study sets it): then the saved config must have it."""
   a, b = _flat(json.loads(json.dumps(saved))), _flat(json.loads(json.dumps(wanted)))
-  for key in sorted(set(a) & set(b)):
-    if a[key] != b[key]:
-      return f"{key}: {a[key]!r} != {b[key]!r}"
+  diffs = [f"{key}: {a[key]!r} != {b[key]!r}" for key in sorted(set(a) & set(b)) if a[key] != b[key]]
+  diffs += [f"{key}: not in the saved config (wanted {b[key]!r})"
+            for key in sorted(set(set_keys) - set(a)) if key in b]
+  more = f", and {len(diffs) - 3} more" if len(diffs) > 3 else ""
+  return ", ".join(diffs[:3]) + more
+
+
+def run_difference(src: str, want: "Wanted") -> str:
+  """config_difference of a finished run's config.json, and of the configs it
+  was trained with before a resumption (config.<time>.json), against `want`."""
+  for name in ["config.json"] + _earlier_configs(src):
+    try:
+      with open(os.path.join(src, name), encoding="utf-8") as f:
+        difference = config_difference(json.load(f), want.config, want.set_keys)
+    except (OSError, ValueError):
+      return f"no readable {name}"
+    if difference and name != "config.json":
+      return f"trained in part with another config ({name}: {difference})"
+    if difference:
+      return difference
   return ""
 
 
 def reuse_runs(sources: Sequence[str], study_dir: str,
-               wanted: Dict[str, Dict]) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
-  """Brings into STUDY_DIR/runs/ each run named in `wanted` ({run name: its
-  config as this study would run it}) that STUDY_DIR has not finished and a
-  source study directory (or archive) has finished with an agreeing
-  config.json (config_difference); the first agreeing source is used, and the
+               wanted: Dict[str, Wanted]) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
+  """Brings into STUDY_DIR/runs/ each run named in `wanted` ({run name:
+  Wanted}) that STUDY_DIR has not finished and a source study directory (or
+  archive) has finished with agreeing configs (config_difference, for its
+  config.json and any earlier config.<time>.json); the first agreeing source is used, and the
   run is marked with reused_from.txt. Returns ([(run, source)] reused,
   [(run, "source: difference; ...")] for the runs that sources hold finished
   but with another config)."""
   return _bring_in(sources, study_dir, wanted, mark_reused=True)
 
 
-def _bring_in(sources: Sequence[str], study_dir: str, wanted: Dict[str, Optional[Dict]],
+def _bring_in(sources: Sequence[str], study_dir: str, wanted: Dict[str, Optional[Wanted]],
               mark_reused: bool = False):
   """reuse_runs and restore_runs: a wanted config of None is not checked."""
   brought, refused = [], []
@@ -170,21 +206,12 @@ def _bring_in(sources: Sequence[str], study_dir: str, wanted: Dict[str, Optional
       src = os.path.join(source, "runs", name)
       if not os.path.isfile(os.path.join(src, "result.json")):
         continue
-      difference = ""
-      if wanted[name] is not None:
-        try:
-          with open(os.path.join(src, "config.json"), encoding="utf-8") as f:
-            difference = config_difference(json.load(f), wanted[name])
-        except (OSError, ValueError):
-          difference = "no readable config.json"
+      difference = run_difference(src, wanted[name]) if wanted[name] is not None else ""
       if difference:
         differences.append(f"{source}: {difference}")
         continue
       os.makedirs(os.path.dirname(dest), exist_ok=True)
-      copy_run(src, dest)
-      if mark_reused:
-        with open(os.path.join(dest, REUSED), "w", encoding="utf-8") as f:
-          f.write(os.path.abspath(source) + "\n")
+      copy_run(src, dest, {REUSED: os.path.abspath(source) + "\n"} if mark_reused else None)
       brought.append((name, source))
       break
     else:

@@ -78,25 +78,35 @@ def _write_config(run, config):
     json.dump(config, f)
 
 
-def test_config_difference_names_the_first_disagreeing_key():
+def test_config_difference_names_the_disagreeing_keys():
   saved = {"learner": {"num_steps": 6000, "lr": 0.1}, "net": {"sizes": [64, 64]}, "old": 1}
   assert study_archive.config_difference(saved, {"learner": {"num_steps": 6000, "lr": 0.1},
                                                  "net": {"sizes": (64, 64)}, "new": 2}) == ""
-  assert study_archive.config_difference(saved, {"learner": {"num_steps": 30000, "lr": 0.1}}) == (
-      "learner.num_steps: 6000 != 30000")
+  assert study_archive.config_difference(saved, {"learner": {"num_steps": 30000, "lr": 0.2}}) == (
+      "learner.lr: 0.1 != 0.2, learner.num_steps: 6000 != 30000")
   assert study_archive.config_difference(saved, {"net": {"sizes": (64,)}}) == (
       "net.sizes: [64, 64] != [64]")
+  # A key the saved config lacks: a setting added since, unless the study sets it.
+  assert study_archive.config_difference(saved, {"env": {"sticky": 0.0}}) == ""
+  assert study_archive.config_difference(saved, {"env": {"sticky": 0.0}}, ["env.sticky"]) == (
+      "env.sticky: not in the saved config (wanted 0.0)")
+  many = {"a": 1, "b": 1, "c": 1, "d": 1, "e": 1}
+  assert study_archive.config_difference(many, {k: 2 for k in many}).endswith(
+      "c: 1 != 2, and 2 more")
+
+
+def _wanted(steps, set_keys=()):
+  return study_archive.Wanted({"seed": 0, "learner": {"num_steps": steps}}, tuple(set_keys))
 
 
 def test_reuse_copies_agreeing_finished_runs_and_never_archives_them(tmp_path):
   short, long_, study, archive = (str(tmp_path / n) for n in ("short", "long", "study", "archive"))
-  config = lambda steps: {"seed": 0, "learner": {"num_steps": steps}}
   for name in ("breakout__muzero__s0", "asterix__muzero__s0", "asterix__muzero__s1"):
-    _write_config(_run(short, name), config(6000))
-  _write_config(_run(long_, "asterix__muzero__s0"), config(30000))
-  _write_config(_run(long_, "asterix__muzero__s1", finished=False), config(30000))
-  wanted = {"breakout__muzero__s0": config(6000), "asterix__muzero__s0": config(30000),
-            "asterix__muzero__s1": config(30000), "seaquest__muzero__s0": config(30000)}
+    _write_config(_run(short, name), _wanted(6000).config)
+  _write_config(_run(long_, "asterix__muzero__s0"), _wanted(30000).config)
+  _write_config(_run(long_, "asterix__muzero__s1", finished=False), _wanted(30000).config)
+  wanted = {"breakout__muzero__s0": _wanted(6000), "asterix__muzero__s0": _wanted(30000),
+            "asterix__muzero__s1": _wanted(30000), "seaquest__muzero__s0": _wanted(30000)}
 
   reused, refused = study_archive.reuse_runs([short, long_], study, wanted)
   # The short study's Asterix s0 differs; the long one's agrees and is used.
@@ -107,18 +117,38 @@ def test_reuse_copies_agreeing_finished_runs_and_never_archives_them(tmp_path):
   assert notes == [] and all(r.finished for r in runs) and len(runs) == 2
   with open(os.path.join(study, "runs", "asterix__muzero__s0", "config.json")) as f:
     assert json.load(f)["learner"]["num_steps"] == 30000
+  with open(os.path.join(study, "runs", "asterix__muzero__s0", study_archive.REUSED)) as f:
+    assert f.read().strip() == os.path.abspath(long_)
   assert study_archive.reuse_runs([short, long_], study, wanted)[0] == []  # finished here now
   _run(study, "seaquest__muzero__s0")   # a run this study ran itself
   assert study_archive.archive_missing(study, archive) == ["seaquest__muzero__s0"]
 
 
+def test_a_run_trained_in_part_with_another_config_is_not_reused(tmp_path):
+  source, study = str(tmp_path / "source"), str(tmp_path / "study")
+  run = _run(source, "asterix__muzero__s0")
+  _write_config(run, _wanted(30000).config)
+  with open(os.path.join(run, "config.20261206-042326.json"), "w") as f:
+    json.dump({"seed": 0, "learner": {"num_steps": 6000}}, f)   # before it was resumed
+  reused, refused = study_archive.reuse_runs([source], study, {"asterix__muzero__s0": _wanted(30000)})
+  assert reused == [] and "trained in part with another config (config.20261206-042326.json: " \
+      "learner.num_steps: 6000 != 30000)" in refused[0][1]
+  # A resumption whose earlier config only lacked a setting added since is the same run,
+  # and its earlier config travels with the copy.
+  with open(os.path.join(run, "config.20261206-042326.json"), "w") as f:
+    json.dump({"learner": {"num_steps": 30000}}, f)
+  reused, _ = study_archive.reuse_runs([source], study, {"asterix__muzero__s0": _wanted(30000)})
+  assert [name for name, _ in reused] == ["asterix__muzero__s0"]
+  assert os.path.isfile(os.path.join(study, "runs", "asterix__muzero__s0", "config.20261206-042326.json"))
+
+
 def test_an_archived_run_of_a_changed_config_is_not_restored(tmp_path):
   study, archive, fresh = str(tmp_path / "s"), str(tmp_path / "a"), str(tmp_path / "new")
-  for name, steps in (("asterix__muzero__s0", 6000), ("breakout__muzero__s0", 6000)):
-    _write_config(_run(study, name), {"learner": {"num_steps": steps}})
+  for name in ("asterix__muzero__s0", "breakout__muzero__s0"):
+    _write_config(_run(study, name), _wanted(6000).config)
   study_archive.archive_missing(study, archive)
-  wanted = {"asterix__muzero__s0": {"learner": {"num_steps": 30000}},   # the config changed
-            "breakout__muzero__s0": {"learner": {"num_steps": 6000}}}
+  wanted = {"asterix__muzero__s0": _wanted(30000),   # the config changed
+            "breakout__muzero__s0": _wanted(6000)}
   restored, refused = study_archive.restore_runs(archive, fresh, wanted)
   assert restored == ["breakout__muzero__s0"]
   assert refused == [("asterix__muzero__s0", f"{archive}: learner.num_steps: 6000 != 30000")]

@@ -137,9 +137,10 @@ def test_resolved_config_sets_the_overrides_on_the_recipe(tmp_path):
   assert study.resolved_config(spec) == {"seed": 3, "learner": {"num_steps": 100, "lr": 0.5}}
 
 
-def test_run_study_reuses_agreeing_runs_and_restores_only_agreeing_archived_ones(tmp_path):
+def test_run_study_reuses_agreeing_runs_and_restores_only_agreeing_archived_ones(tmp_path, monkeypatch):
   import json
   import ml_collections
+  monkeypatch.setattr(study.signal, "signal", lambda *args: None)  # keep pytest's Ctrl-C
   recipe = tmp_path / "recipe.py"
   recipe.write_text("import ml_collections\n"
                     "def get_config():\n"
@@ -161,19 +162,23 @@ def test_run_study_reuses_agreeing_runs_and_restores_only_agreeing_archived_ones
   finished("short", "a__muzero__s0", 6000, "A")      # another budget: not this study's run
   finished("short", "b__muzero__s0", 6000, "B")
   finished("long", "a__muzero__s0", 30000, "A")
+  finished("archive", "a__muzero__s0", 6000, "A")    # an archived copy of the old budget
   printed = []
   counts = study.run_study(c, str(tmp_path / "s"), 1, print_fn=printed.append,
                            archive_dir=str(tmp_path / "archive"),
                            reuse_dirs=[str(tmp_path / "short"), str(tmp_path / "long")])
   assert counts["reused"] == 2 and counts["ran"] == 0, printed
   assert any(line.startswith("[study] reused 2 finished runs") for line in printed), printed
+  assert any("a__muzero__s0: the archive's copy had another config (" in line and
+             "6000 != 30000" in line for line in printed), printed
   assert json.loads((tmp_path / "s/runs/a__muzero__s0/config.json").read_text())[
       "learner"]["num_steps"] == 30000
-  assert not (tmp_path / "archive" / "runs").exists()   # reused runs stay in their sources
-  # An archive holding a run of the old budget: not restored, and said so.
+  assert not (tmp_path / "archive/runs/a__muzero__s0").exists()  # the stale copy left it
+  assert not (tmp_path / "archive/runs/b__muzero__s0").exists()  # reused runs stay in their sources
+  # An archive of the old budget alone: not restored, and said so (the run would run anew).
   finished("old_archive", "a__muzero__s0", 6000, "A")
   printed.clear()
-  with pytest.raises(KeyboardInterrupt):  # it would run a__muzero__s0 anew: stop before that
+  with pytest.raises(KeyboardInterrupt):  # stop before it starts a training run
     study.run_study(c, str(tmp_path / "s2"), 1, print_fn=_stop_at_start(printed),
                     archive_dir=str(tmp_path / "old_archive"))
   assert any("not restored a__muzero__s0" in line and "6000 != 30000" in line
@@ -186,3 +191,50 @@ def _stop_at_start(printed):
     if "to run" in line:
       raise KeyboardInterrupt
   return print_fn
+
+
+def test_a_study_setting_a_key_its_recipe_lacks_is_one_error(tmp_path):
+  from pipeline.errors import PipelineError
+  spec = study.RunSpec("G", "muzero", 0, "configs/cartpole.py", {"learner.num_stepz": 5})
+  with pytest.raises(PipelineError, match="sets learner.num_stepz, which configs/cartpole.py"):
+    study.resolved_config(spec)
+
+
+@pytest.mark.parametrize("path,archive", [("configs/study_minatar.py", "docs/study_minatar"),
+                                          ("configs/study_minatar_budgets.py", "docs/study_minatar"),
+                                          ("configs/study_minatar_long.py", "docs/study_minatar_long")])
+def test_the_committed_study_runs_are_still_their_studies_runs(path, archive):
+  """A recipe or study config changed since a committed study ran would make its
+  archived runs another study's: --archive and --reuse would then refuse them."""
+  from pipeline import study_archive
+  for spec in study.expand(_load(path)):
+    run = os.path.join(ROOT, archive, "runs", spec.name)
+    if os.path.isfile(os.path.join(run, "result.json")) and (
+        "budgets" not in path or spec.overrides.get("learner.num_steps") != 30000):
+      assert study_archive.run_difference(run, study_archive.Wanted(
+          study.resolved_config(spec), tuple(spec.overrides))) == "", spec.name
+
+
+def _as_the_job_parses(spec):
+  """The run's config as its job builds it from the command line (config_flags)."""
+  from absl import flags
+  from ml_collections import config_flags
+  argv = ["job"] + [a for a in study.command(spec, "/tmp/x") if a.startswith("--config")]
+  values = flags.FlagValues()
+  config_flags.DEFINE_config_file("config", None, "", flag_values=values, sys_argv=argv)
+  values(argv)
+  return values.config.to_dict()
+
+
+def test_resolved_config_is_the_config_the_job_parses_from_the_command():
+  specs = [study.RunSpec("G", "v", 0, "configs/cartpole.py", {
+      "search.temperature_schedule": ((0.0, 1.0), (0.5, 0.25)),   # a tuple of tuples
+      "network.hidden_sizes": (32,), "replay.kind": "queue", "learner.learning_rate": 0.01,
+      "replay.samples_per_insert": 8})]                            # an int into a float
+  for path in sorted(glob.glob(os.path.join(ROOT, "configs", "study_*.py"))):
+    first_of_game = {}
+    for spec in study.expand(_load(os.path.relpath(path, ROOT))):
+      first_of_game.setdefault((spec.game, spec.setting), spec)   # one run per game: the time
+    specs += list(first_of_game.values())
+  for spec in specs:
+    assert study.resolved_config(spec) == _as_the_job_parses(spec), spec

@@ -111,8 +111,11 @@ def lines(summary: Dict, runs: Sequence[Dict] = ()) -> List[str]:
   summaries `summary` is the mean of), each line ends with how many runs pass
   the same check on their own numbers: how robust a verdict on the means is."""
   per_run = [checks(run) for run in runs]
+  found = checks(summary)
+  if any(len(r) != len(found) for r in per_run):
+    raise ValueError("the runs have other figures than their mean; pass the summaries it was made of")
   out = []
-  for i, (ok, msg) in enumerate(checks(summary)):
+  for i, (ok, msg) in enumerate(found):
     alone = f" [on its own: {sum(r[i][0] for r in per_run)}/{len(per_run)} runs pass]" if per_run else ""
     out.append(f"CHECK {'PASS' if ok else 'FAIL'}: {msg}{alone}")
   return out

@@ -1,6 +1,8 @@
 """He et al.'s findings as checks, on a hand-made summary: each passes and fails where it should."""
 import copy
 
+import pytest
+
 from pipeline.analysis import findings
 
 
@@ -65,3 +67,7 @@ def test_over_seeds_each_line_counts_the_runs_that_pass_alone():
   assert [t.endswith("[on its own: 2/3 runs pass]") for t in text] == [
       True, False, False, True, True, False, False, False]
   assert not findings.lines(good)[0].endswith("]")     # one run: no count
+  partial = copy.deepcopy(good)
+  del partial["figure7"]
+  with pytest.raises(ValueError, match="other figures"):
+    findings.lines(good, runs=[good, partial])
