@@ -2,7 +2,7 @@
 
     ./run.sh bench four_rooms_convergence --kind=k60 [--steps=6000] [--lr=0.05]
         [--schedule=cosine|const] [--batch=50] [--models=4] [--beta1=0.9]
-        [--init_scale=5] [--every=500]
+        [--init_scale=5] [--every=500] [--loss=minibatch|exact]
     ./run.sh bench four_rooms_convergence --kind=capacity [--steps=4000] [--lr=0.03]
         [--ranks=20,40,70,104] ...
 
@@ -24,7 +24,7 @@ import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from pipeline.envs import gridworld  # pylint: disable=g-import-not-at-top
-from pipeline.tabular import capacity, model_space, planning, training
+from pipeline.tabular import capacity, gram, model_space, planning, training
 from pipeline.tabular import config as config_lib
 from pipeline.tabular import models as models_lib
 
@@ -35,7 +35,16 @@ def make_trainer(models, data, order, mdp, args):
   if args.schedule == "cosine":
     lr = tf.keras.optimizers.schedules.CosineDecay(args.lr, args.steps, alpha=0.03)
   pi, x, y = data
-  trainer = training.ClassTrainer(models, pi, x, y, order, mdp.gamma, args.batch, args.lr, seed=0)
+  if args.loss == "exact":
+    if order != 1:
+      raise SystemExit(f"error: --loss=exact needs an order-1 class (k1, pve, capacity), not order {order}")
+    gram.check_consistent(pi, x, y, mdp)
+    t0 = time.time()
+    G = gram.statistics(pi, x, mdp.gamma)
+    print(f"# statistics of {len(pi):,} pairs in {time.time() - t0:.1f} s", flush=True)
+    trainer = training.ExactTrainer(models, G, gram.theta(mdp.r[None], mdp.P[None])[0], args.lr, seed=0)
+  else:
+    trainer = training.ClassTrainer(models, pi, x, y, order, mdp.gamma, args.batch, args.lr, seed=0)
   trainer.optimizer = tf.keras.optimizers.Adam(lr, beta_1=args.beta1, epsilon=1e-8)
   trainer.optimizer.build(models.trainable_variables)
   return trainer
@@ -70,8 +79,9 @@ def figure4a_classes(mdp, args):
 
     def report(loss, trainer=trainer):
       values = capacity.evaluate_class(mdp, cfg, trainer).mean(-1)
-      return f"loss {loss.mean():.3f} value by rank " + " ".join(
-          f"{r}:{v:.2f}" for r, v in zip(cfg.ranks, values))
+      by_rank = loss.reshape(len(cfg.ranks), cfg.num_seeds).mean(-1)
+      return (f"loss {loss.mean():.3f} (by rank " + " ".join(f"{r}:{l:.3g}" for r, l in zip(cfg.ranks, by_rank))
+              + ") value by rank " + " ".join(f"{r}:{v:.2f}" for r, v in zip(cfg.ranks, values)))
     out.append((noise, trainer, report))
   return out
 
@@ -83,6 +93,8 @@ def main():
   p.add_argument("--lr", type=float, default=0.05)
   p.add_argument("--schedule", choices=("cosine", "const"), default="cosine")
   p.add_argument("--batch", type=int, default=50)
+  p.add_argument("--loss", choices=("minibatch", "exact"), default="minibatch",
+                 help="exact: every step on the whole data set (order-1 classes; gram.py)")
   p.add_argument("--models", type=int, default=4, help="models of a Figure 3 class")
   p.add_argument("--beta1", type=float, default=0.9)
   p.add_argument("--init_scale", type=float, default=5.0)

@@ -31,6 +31,7 @@ def get_config():
   cap.num_base_policies = 1_000
   cap.copies_per_policy = 100
   cap.num_seeds = 10
+  cap.loss = "minibatch"        # the paper's: a minibatch of 50 pairs per step
   cap.batch_size = 50
   cap.learning_rate = 5e-4
   cap.num_steps = 1_000_000

@@ -4,10 +4,14 @@ Base policies come from partial policy iteration in the environment; each is
 expanded with stochastic (uniform) or deterministic noise (policies.py). One
 class per noise kind holds `num_seeds` models of every rank (same inits in both
 classes); after training, each model's optimal policy is evaluated in the env.
+capacity.loss "exact" trains on the whole data set every step (gram.py: the
+PVE loss is a quadratic form of each model row), "minibatch" as the paper
+(a minibatch of pairs per step).
 """
 import numpy as np
 
 from pipeline.tabular import datasets
+from pipeline.tabular import gram
 from pipeline.tabular import models as models_lib
 from pipeline.tabular import planning
 from pipeline.tabular import policies
@@ -42,8 +46,17 @@ def train_class(mdp, cfg, base, noise, run_dir, seed, log_every_secs, checkpoint
   ranks = model_ranks(cfg)
   models = models_lib.TabularModels(len(ranks), mdp.num_states, mdp.num_actions,
                                     seed=seed + 7, ranks=ranks, init_scale=cfg.init_scale)
-  trainer = training.ClassTrainer(models, pi, x, y, k, mdp.gamma, cfg.batch_size,
-                                  cfg.learning_rate, seed=seed + 11 + NOISES.index(noise))
+  schedule = ({"final_learning_rate": cfg.final_learning_rate, "decay_steps": cfg.num_steps}
+              if cfg.final_learning_rate > 0 else {})
+  trainer_seed = seed + 11 + NOISES.index(noise)
+  if cfg.loss == "exact":   # every step on the whole data set (gram.py)
+    gram.check_consistent(pi, x, y, mdp)
+    theta_star = gram.theta(mdp.r[None], mdp.P[None])[0]
+    trainer = training.ExactTrainer(models, gram.statistics(pi, x, mdp.gamma), theta_star,
+                                    cfg.learning_rate, seed=trainer_seed, **schedule)
+  else:                     # the paper's: a minibatch of pairs per step
+    trainer = training.ClassTrainer(models, pi, x, y, k, mdp.gamma, cfg.batch_size,
+                                    cfg.learning_rate, seed=trainer_seed, **schedule)
   metrics = runner.run_class(trainer, run_dir, cfg.num_steps, cfg.chunk_steps, f"fig4a {noise}",
                              None, log_every_secs, checkpoint_every_secs)
   return metrics, trainer

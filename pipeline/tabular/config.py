@@ -47,8 +47,10 @@ def base_config() -> ml_collections.ConfigDict:
   cap.improve_fraction = 0.1
   cap.noise_fraction = 0.1
   cap.num_seeds = 3
-  cap.batch_size = 50
+  cap.loss = "minibatch"         # the paper's; "exact": the whole data set each step (gram.py)
+  cap.batch_size = 50            # minibatch only
   cap.learning_rate = 0.01
+  cap.final_learning_rate = 0.0  # > 0: cosine decay to it over num_steps; 0: constant
   cap.num_steps = 1_500
   cap.chunk_steps = 100
   cap.init_scale = 5.0
@@ -103,6 +105,11 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   missing = [r for r in config.capacity.low_ranks if r not in tuple(config.capacity.ranks)]
   if missing:
     raise PipelineError(f"config.capacity.low_ranks has {missing[0]}, which is not in capacity.ranks")
+  if config.capacity.loss not in ("exact", "minibatch"):
+    raise PipelineError(f"config.capacity.loss={config.capacity.loss!r}; expected 'exact' or 'minibatch'")
+  if not 0 <= config.capacity.final_learning_rate <= config.capacity.learning_rate:
+    raise PipelineError(f"config.capacity.final_learning_rate={config.capacity.final_learning_rate!r}; "
+                        "must be in [0, capacity.learning_rate] (0: no decay)")
   if not 0 < config.checks.optimal_fraction <= 1:
     raise PipelineError(f"config.checks.optimal_fraction={config.checks.optimal_fraction!r}; must be in (0, 1]")
   row, col = config.trajectories.start

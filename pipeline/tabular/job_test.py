@@ -57,6 +57,8 @@ def test_bad_inputs_give_one_clear_line(tmp_path, tiny):
                        f"--workdir={tmp_path}/w"), "num_steps")
   _one_error_line(_run(f"--config={tiny}", "--config.trajectories.start=(0,0)",
                        f"--workdir={tmp_path}/w"), "free (row, col) cell")
+  _one_error_line(_run(f"--config={tiny}", "--config.capacity.loss=magic",
+                       f"--workdir={tmp_path}/w"), "config.capacity.loss='magic'")
 
 
 def test_end_to_end_then_resume(tmp_path, tiny):

@@ -4,6 +4,7 @@ import pytest
 import tensorflow as tf
 
 from pipeline.errors import PipelineError
+from pipeline.tabular import losses
 from pipeline.tabular import models
 from pipeline.tabular import runner
 from pipeline.tabular import training
@@ -66,3 +67,25 @@ def test_corrupt_checkpoint_is_a_pipeline_error(tmp_path):
     path.write_bytes(b"garbage")
   with pytest.raises(PipelineError, match="corrupt or incompatible checkpoint"):
     runner.run_class(_trainer(), str(tmp_path), 20, 10, "c")
+
+
+def test_the_exact_trainer_drives_the_whole_data_set_s_loss_down():
+  from pipeline.tabular import gram
+  rng = np.random.default_rng(3)
+  P_env = rng.dirichlet(np.ones(S), size=(A, S))
+  r_env = rng.uniform(0, 1, (S, A))
+  pi = rng.dirichlet(np.ones(A), size=(64, S))
+  P_pi = np.einsum("nsa,ast->nst", pi, P_env)
+  v = np.linalg.solve(np.eye(S) - 0.9 * P_pi, np.sum(pi * r_env, -1)[..., None])[..., 0]
+  m = models.TabularModels(3, S, A, seed=0)
+  t = training.ExactTrainer(m, gram.statistics(pi, v, 0.9), gram.theta(r_env[None], P_env[None])[0],
+                            0.05, seed=0, final_learning_rate=0.005, decay_steps=2000)
+  first = t.train(tf.constant(1)).numpy()
+  t.train(tf.constant(1999))
+  last = t._loss().numpy()  # pylint: disable=protected-access  (the loss now, not a mean over steps)
+  r, P = t.numpy_models()   # the exact loss is the loss over every pair
+  full = losses.regression_loss(r, P, np.repeat(pi[None], 3, 0), np.repeat(v[None], 3, 0),
+                                np.repeat(v[None], 3, 0), 1, 0.9).numpy()
+  assert np.all(last < 1e-3 * first), (first, last)
+  np.testing.assert_allclose(last, full, rtol=1e-3, atol=1e-7)
+  assert float(t.optimizer.learning_rate) == pytest.approx(0.005, rel=1e-3)  # the end of the decay
