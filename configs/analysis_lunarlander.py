@@ -4,6 +4,8 @@
         --config.learner.milestone_checkpoints=10 --workdir=runs/lunarlander
     ./run.sh analyse --config=configs/analysis_lunarlander.py --workdir=runs/lunarlander
 
+(over 5 seeds: configs/study_analysis_lunarlander.py)
+
 Ten milestone checkpoints spread over training give Figures 2, 3 and 5 their
 x-axis. The true model restores a state by replaying the episode's actions
 in Box2D (pipeline/envs/lunar_lander.py: exact, the engines' dispersion
@@ -22,6 +24,7 @@ from pipeline.analysis import config as analysis_config
 
 def get_config():
   c = analysis_config.base_config()
+  c.checkpoints.max_count = 10     # the ten milestones of configs/study_analysis_lunarlander.py
   c.states.num_envs = 8
   c.states.steps_per_env = 200
   c.states.num_states = 32
