@@ -200,19 +200,24 @@ def test_a_study_setting_a_key_its_recipe_lacks_is_one_error(tmp_path):
     study.resolved_config(spec)
 
 
-@pytest.mark.parametrize("path,archive", [("configs/study_minatar.py", "docs/study_minatar"),
-                                          ("configs/study_minatar_budgets.py", "docs/study_minatar"),
-                                          ("configs/study_minatar_long.py", "docs/study_minatar_long")])
-def test_the_committed_study_runs_are_still_their_studies_runs(path, archive):
+@pytest.mark.parametrize("path,archives,slow", [
+    ("configs/study_minatar.py", ["docs/study_minatar"], 0),
+    ("configs/study_minatar_long.py", ["docs/study_minatar_long"], 0),
+    # Asterix and Seaquest at 30,000 steps: 10 of their 12 runs are in no archive yet.
+    ("configs/study_minatar_budgets.py", ["docs/study_minatar", "docs/study_minatar_long"], 10)])
+def test_the_committed_study_runs_are_still_their_studies_runs(path, archives, slow):
   """A recipe or study config changed since a committed study ran would make its
   archived runs another study's: --archive and --reuse would then refuse them."""
   from pipeline import study_archive
+  missing = []
   for spec in study.expand(_load(path)):
-    run = os.path.join(ROOT, archive, "runs", spec.name)
-    if os.path.isfile(os.path.join(run, "result.json")) and (
-        "budgets" not in path or spec.overrides.get("learner.num_steps") != 30000):
-      assert study_archive.run_difference(run, study_archive.Wanted(
-          study.resolved_config(spec), tuple(spec.overrides))) == "", spec.name
+    want = study_archive.Wanted(study.resolved_config(spec), tuple(spec.overrides))
+    runs = [os.path.join(ROOT, a, "runs", spec.name) for a in archives]
+    if not any(os.path.isfile(os.path.join(r, "result.json")) and study_archive.run_difference(r, want) == ""
+               for r in runs):
+      missing.append(spec.name)
+  assert len(missing) == slow and all(n.startswith(("minatar_asterix", "minatar_seaquest"))
+                                      for n in missing), missing
 
 
 def _as_the_job_parses(spec):

@@ -14,7 +14,7 @@ computed once; a full-batch step then costs S F^2 per model (no cancellation:
 the loss is a quadratic form in d).
 
   statistics(pi [N, S, A], x [N, S], gamma) -> G [S, F, F]
-  theta(r [M, S, A], P [M, A, S, S]) -> [M, S, F]
+  theta(r [M, S, A], P [M, A, S, S]) -> [M, S, F] (a tensor)
   exact_loss(theta_models [M, S, F], theta_star [S, F], G) -> [M]   (TF)
 """
 import numpy as np
@@ -38,10 +38,8 @@ def statistics(pi, x, gamma, chunk=2000):
 
 
 def theta(r, P):
-  """[M, S, F]: each model's rows, rewards then the A transition rows (numpy or TF)."""
-  if isinstance(r, np.ndarray):
-    M, A, S = P.shape[:3]
-    return np.concatenate([r, np.transpose(P, (0, 2, 1, 3)).reshape(M, S, A * S)], axis=-1)
+  """[M, S, F] tensor: each model's rows, rewards then the A transition rows
+  (r [M, S, A], P [M, A, S, S], numpy or TF)."""
   M, A, S = P.shape[0], P.shape[1], P.shape[2]
   return tf.concat([r, tf.reshape(tf.transpose(P, [0, 2, 1, 3]), [M, S, A * S])], axis=-1)
 
