@@ -2,7 +2,8 @@
 
     ./run.sh bench four_rooms_convergence --kind=k60 [--steps=6000] [--lr=0.05]
         [--schedule=cosine|const] [--batch=50] [--models=4] [--beta1=0.9]
-        [--init_scale=5] [--every=500] [--loss=minibatch|exact]
+        [--init_scale=5] [--every=500] [--loss=minibatch|exact] [--generalisation]
+        [--path_policies=0.5]
     ./run.sh bench four_rooms_convergence --kind=capacity [--steps=4000] [--lr=0.03]
         [--ranks=20,40,70,104] ...
 
@@ -50,19 +51,53 @@ def make_trainer(models, data, order, mdp, args):
   return trainer
 
 
+def order_k_errors(mdp, r, P, k, pis, vs):
+  """[M]: mean over pairs of sum_s (T~_pi^k v - T_pi^k v)^2; r [M, S, A], P [M, A, S, S],
+  pis [N, S, A] and vs [N, S] (N pairs), or pis [M, N, S, A] (per-model policies)."""
+  if pis.ndim == 3:
+    pis = np.broadcast_to(pis, (len(r),) + pis.shape)
+  model = planning.bellman(P[:, None], r[:, None], pis, np.broadcast_to(vs, pis.shape[:-1]), mdp.gamma, k)
+  env = planning.bellman(mdp.P, mdp.r, pis, np.broadcast_to(vs, pis.shape[:-1]), mdp.gamma, k)
+  return ((model - env) ** 2).sum(-1).mean(-1)
+
+
+def generalisation(mdp, r, P, k, train_pi, train_x, rng):
+  """Order-k error of each model [M] on: training pairs; fresh policies of the same kind; the
+  environment's optimal policy; each model's own optimal policy (the last two with fresh v)."""
+  M, S, A = r.shape
+  vs = rng.uniform(-1.0, 1.0, size=(32, S))
+  fresh = np.where((rng.uniform(size=32) < 0.5)[:, None, None], np.eye(A)[rng.integers(0, A, (32, S))],
+                   rng.dirichlet(np.ones(A), size=(32, S)))
+  _, pi_env = planning.policy_iteration(mdp.P, mdp.r, mdp.gamma)
+  _, pi_model = planning.policy_iteration(P, r, mdp.gamma)  # [M, S, A]
+  return {"train": order_k_errors(mdp, r, P, k, train_pi[:32], train_x[:32]),
+          "fresh": order_k_errors(mdp, r, P, k, fresh, vs),
+          "pi*_env": order_k_errors(mdp, r, P, k, np.repeat(pi_env[None], 32, 0), vs),
+          "pi*_model": order_k_errors(mdp, r, P, k, np.repeat(pi_model[:, None], 32, 1), vs)}
+
+
 def figure3_class(mdp, args):
   cfg = config_lib.base_config().model_space
   cfg.ve_orders = () if args.kind == model_space.PVE else (int(args.kind[1:]),)
   cfg.include_pve = args.kind == model_space.PVE
-  pi, x, y, order = model_space.training_set(model_space.build_data(mdp, cfg, seed=0), args.kind)
+  cfg.path_policy_fraction = args.path_policies
+  data = model_space.build_data(mdp, cfg, seed=0)
+  pi, x, y, order = model_space.training_set(data, args.kind)
   models = models_lib.TabularModels(args.models, mdp.num_states, mdp.num_actions, seed=1000,
                                     init_scale=args.init_scale)
   trainer = make_trainer(models, (pi, x, y), order, mdp, args)
   v_star = planning.optimal_policy_value(mdp.P[None], mdp.r[None], mdp)[0]
 
+  rng = np.random.default_rng(123)
+
   def report(loss):
-    ratio = model_space.value_ratios(mdp, models_lib.model_vectors(*trainer.numpy_models()), v_star)
-    return f"loss {loss.mean():.3f} value ratio {ratio.mean():.3f} (min {ratio.min():.3f})"
+    r, P = trainer.numpy_models()
+    ratio = model_space.value_ratios(mdp, models_lib.model_vectors(r, P), v_star)
+    line = f"loss {loss.mean():.3f} value ratio {ratio.mean():.3f} (min {ratio.min():.3f})"
+    if args.generalisation and args.kind != model_space.PVE:
+      errors = generalisation(mdp, r, P, order, pi, x, rng)
+      line += "; order-k error " + " ".join(f"{name} {e.mean():.3g}" for name, e in errors.items())
+    return line
   return [(args.kind, trainer, report)]
 
 
@@ -100,6 +135,12 @@ def main():
   p.add_argument("--init_scale", type=float, default=5.0)
   p.add_argument("--ranks", default="20,40,70,104", help="capacity: ranks, 3 seeds each")
   p.add_argument("--every", type=int, default=500)
+  p.add_argument("--path_policies", type=float, default=0.0,
+                 help="Figure 3: this fraction of the data's policies replaced by policies on "
+                      "policy iteration's path (not the paper's data)")
+  p.add_argument("--generalisation", action="store_true",
+                 help="Figure 3 order-k classes: also the order-k error on fresh policies, on the "
+                      "environment's optimal policy and on each model's own optimal policy")
   args = p.parse_args()
   if not (args.kind in ("capacity", model_space.PVE) or (args.kind[:1] == "k" and args.kind[1:].isdigit())):
     p.error(f"--kind={args.kind!r}; expected k<order> (e.g. k60), pve or capacity")

@@ -37,6 +37,7 @@ def base_config() -> ml_collections.ConfigDict:
   m.pve_num_steps = 2_000        # the PVE class
   m.num_snapshots = 20           # evenly spaced over each class's training
   m.init_scale = 5.0
+  m.path_policy_fraction = 0.0   # > 0: this fraction of the policies from policy iteration's path (not the paper's)
   m.diameter_groups = 4
   m.value_every_snapshots = 1    # colour every j-th snapshot by its optimal policy's value
 
@@ -98,6 +99,8 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
                           f"num_snapshots={m.num_snapshots}")
   if m.num_models < 2 * m.diameter_groups:
     raise PipelineError(f"config.model_space.num_models={m.num_models}; need >= 2 per diameter group")
+  if not 0 <= m.path_policy_fraction <= 1:
+    raise PipelineError(f"config.model_space.path_policy_fraction={m.path_policy_fraction!r}; must be in [0, 1]")
   if any(int(k) < 1 for k in m.ve_orders):
     raise PipelineError(f"config.model_space.ve_orders={tuple(m.ve_orders)}; orders must be >= 1")
   if any(not 1 <= int(r) <= 104 for r in config.capacity.ranks):

@@ -44,11 +44,21 @@ def class_batch(cfg, name):
 
 
 def build_data(mdp, cfg, seed):
-  """Policies, functions, environment targets and values shared by all classes."""
+  """Policies, functions, environment targets and values shared by all classes.
+
+  The paper's policies are random (half deterministic, half stochastic). With
+  cfg.path_policy_fraction > 0 that fraction of them, at random places, are instead the
+  successive policies of partial policy iteration (Figure 4a's base policies), which run
+  from random to optimal: goal-directed policies that random ones almost never are.
+  """
   rng = np.random.default_rng(seed)
   S, A = mdp.num_states, mdp.num_actions
   pis = policies.mixed_policies(rng, cfg.num_pairs, S, A)
   vs = policies.random_functions(rng, cfg.num_pairs, S)
+  if cfg.path_policy_fraction > 0:  # its own generator: the paper's data stays as it was
+    path_rng = np.random.default_rng([seed, 1])
+    where = path_rng.permutation(cfg.num_pairs)[:int(round(cfg.path_policy_fraction * cfg.num_pairs))]
+    pis[where] = policies.policy_iteration_path(path_rng, mdp, len(where))
   data = {"pis": pis, "vs": vs}
   if cfg.ve_orders:
     data["targets"] = datasets.env_targets(mdp, pis, vs, cfg.ve_orders)
