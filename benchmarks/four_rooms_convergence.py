@@ -5,11 +5,11 @@
         [--init_scale=5] [--every=500] [--loss=minibatch|exact] [--generalisation]
         [--path_policies=0.5]
     ./run.sh bench four_rooms_convergence --kind=capacity [--steps=4000] [--lr=0.03]
-        [--ranks=20,40,70,104] ...
+        [--ranks=20,40,70,104] [--seeds=3] ...
 
 --kind=kN or pve trains one Figure 3 class (the default config's data:
 10,000 pairs, seed 0); --kind=capacity trains Figure 4a's two classes
-(Pi, Pi_det) at the given ranks, 3 seeds each. Every --every steps it prints
+(Pi, Pi_det) at the given ranks, --seeds (3) models each. Every --every steps it prints
 one line: the mean training loss over those steps, and the environment value
 of the models' optimal policies (Figure 3: as a ratio to the optimum, mean
 and min over models; Figure 4a: the mean value per rank, optimum 72.89).
@@ -25,7 +25,7 @@ import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from pipeline.envs import gridworld  # pylint: disable=g-import-not-at-top
-from pipeline.tabular import capacity, gram, model_space, planning, training
+from pipeline.tabular import capacity, checks, gram, model_space, planning, training
 from pipeline.tabular import config as config_lib
 from pipeline.tabular import models as models_lib
 
@@ -104,6 +104,7 @@ def figure3_class(mdp, args):
 def figure4a_classes(mdp, args):
   cfg = config_lib.base_config().capacity
   cfg.ranks = tuple(int(r) for r in args.ranks.split(","))
+  cfg.num_seeds = args.seeds
   base = capacity.base_policies(mdp, cfg, 0)
   out = []
   for noise in capacity.NOISES:
@@ -133,7 +134,8 @@ def main():
   p.add_argument("--models", type=int, default=4, help="models of a Figure 3 class")
   p.add_argument("--beta1", type=float, default=0.9)
   p.add_argument("--init_scale", type=float, default=5.0)
-  p.add_argument("--ranks", default="20,40,70,104", help="capacity: ranks, 3 seeds each")
+  p.add_argument("--ranks", default="20,40,70,104", help="capacity: ranks, --seeds models each")
+  p.add_argument("--seeds", type=int, default=3, help="capacity: models (seeds) per rank")
   p.add_argument("--every", type=int, default=500)
   p.add_argument("--path_policies", type=float, default=0.0,
                  help="Figure 3: this fraction of the data's policies replaced by policies on "
@@ -156,6 +158,11 @@ def main():
     for step in range(args.every, args.steps + 1, args.every):
       loss = trainer.train(tf.constant(args.every)).numpy()
       print(f"{name} step {step}: {report(loss)} ({time.time() - t0:.0f} s)", flush=True)
+  if args.kind == "capacity":
+    cfg = config_lib.base_config().capacity
+    cfg.ranks, cfg.num_seeds = tuple(int(r) for r in args.ranks.split(",")), args.seeds
+    values = {name: capacity.evaluate_class(mdp, cfg, trainer) for name, trainer, _ in classes}
+    print(checks.report([checks.det_gap_widens(cfg.ranks, values)])[0], flush=True)
 
 
 if __name__ == "__main__":

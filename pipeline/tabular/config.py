@@ -33,6 +33,7 @@ def base_config() -> ml_collections.ConfigDict:
   m.batch_size = 10              # order-k VE classes
   m.pve_batch_size = 50          # the PVE class
   m.learning_rate = 0.03
+  m.final_learning_rate = 0.0    # > 0: cosine decay to it over each class's steps; 0: constant
   m.num_steps = 1_000            # order-k VE classes
   m.pve_num_steps = 2_000        # the PVE class
   m.num_snapshots = 20           # evenly spaced over each class's training
@@ -99,6 +100,9 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
                           f"num_snapshots={m.num_snapshots}")
   if m.num_models < 2 * m.diameter_groups:
     raise PipelineError(f"config.model_space.num_models={m.num_models}; need >= 2 per diameter group")
+  if not 0 <= m.final_learning_rate <= m.learning_rate:
+    raise PipelineError(f"config.model_space.final_learning_rate={m.final_learning_rate!r}; "
+                        "must be in [0, model_space.learning_rate] (0: no decay)")
   if not 0 <= m.path_policy_fraction <= 1:
     raise PipelineError(f"config.model_space.path_policy_fraction={m.path_policy_fraction!r}; must be in [0, 1]")
   if any(int(k) < 1 for k in m.ve_orders):

@@ -89,8 +89,10 @@ def train_class(mdp, cfg, data, name, index, run_dir, seed, log_every_secs, chec
   pi, x, y, k = training_set(data, name)
   models = models_lib.TabularModels(cfg.num_models, mdp.num_states, mdp.num_actions,
                                     seed=seed + 1000 * (index + 1), init_scale=cfg.init_scale)
+  schedule = ({"final_learning_rate": cfg.final_learning_rate, "decay_steps": class_steps(cfg, name)}
+              if cfg.final_learning_rate > 0 else {})
   trainer = training.ClassTrainer(models, pi, x, y, k, mdp.gamma, class_batch(cfg, name),
-                                  cfg.learning_rate, seed=seed + index)
+                                  cfg.learning_rate, seed=seed + index, **schedule)
   every = class_steps(cfg, name) // cfg.num_snapshots
   on_snap = snapshot_writer(trainer, os.path.join(run_dir, "snapshots"), every)
   return runner.run_class(trainer, run_dir, class_steps(cfg, name), every, f"fig3 {name}",

@@ -55,3 +55,23 @@ def test_fraction_outside_0_1_is_refused():
     assert "path_policy_fraction=1.5" in str(e)
   else:
     raise AssertionError("a fraction of 1.5 was accepted")
+
+
+def test_final_learning_rate_decays_each_class_to_it(tmp_path, monkeypatch):
+  mdp = gridworld.four_rooms()
+  cfg = _cfg(0.0)
+  cfg.num_models, cfg.num_steps, cfg.num_snapshots, cfg.batch_size = 2, 40, 2, 5
+  data = model_space.build_data(mdp, cfg, seed=0)
+  trainers = []
+  real_run_class = model_space.runner.run_class
+  monkeypatch.setattr(model_space.runner, "run_class",
+                      lambda trainer, *a, **k: trainers.append(trainer) or real_run_class(trainer, *a, **k))
+  for final, run in ((0.0, "constant"), (0.003, "cosine")):
+    cfg.learning_rate, cfg.final_learning_rate = 0.03, final
+    model_space.train_class(mdp, cfg, data, "k2", 0, str(tmp_path / run), 0, 60.0, 60.0)
+  constant, cosine = (t.optimizer._learning_rate for t in trainers)  # pylint: disable=protected-access
+  assert int(trainers[1].step.numpy()) == 40
+  np.testing.assert_allclose(float(constant), 0.03, rtol=1e-6)
+  # final + (lr - final) * (1 + cos(pi t / T)) / 2 at t = 0, T / 2, T:
+  for t, rate in ((0, 0.03), (20, 0.0165), (40, 0.003)):
+    np.testing.assert_allclose(float(cosine(t)), rate, rtol=1e-5)
