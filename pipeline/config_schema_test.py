@@ -2,6 +2,7 @@
 import pytest
 
 from pipeline import config_schema
+from pipeline.tabular import config as tabular_config
 from pipeline.errors import PipelineError
 
 
@@ -29,5 +30,7 @@ def test_defaults_and_shipped_configs_validate():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     config = module.get_config()
-    if "learner" in config:  # MuZero run configs (studies and Four Rooms differ)
+    if "learner" in config:  # MuZero run configs (studies differ)
       config_schema.validate(config)
+    elif "model_space" in config:  # Four Rooms
+      tabular_config.validate(config)
