@@ -62,8 +62,10 @@ def order_k_errors(mdp, r, P, k, pis, vs):
 
 
 def generalisation(mdp, r, P, k, train_pi, train_x, rng):
-  """Order-k error of each model [M] on: training pairs; fresh policies of the same kind; the
-  environment's optimal policy; each model's own optimal policy (the last two with fresh v)."""
+  """Order-k error of each model [M] on: training pairs; fresh random policies (half
+  deterministic, half uniform on the simplex per state: Dirichlet(1), not quite the paper's
+  f / sum f); the environment's optimal policy; each model's own optimal policy (the last
+  three with fresh v)."""
   M, S, A = r.shape
   vs = rng.uniform(-1.0, 1.0, size=(32, S))
   fresh = np.where((rng.uniform(size=32) < 0.5)[:, None, None], np.eye(A)[rng.integers(0, A, (32, S))],
@@ -101,10 +103,14 @@ def figure3_class(mdp, args):
   return [(args.kind, trainer, report)]
 
 
-def figure4a_classes(mdp, args):
+def capacity_config(args):
   cfg = config_lib.base_config().capacity
-  cfg.ranks = tuple(int(r) for r in args.ranks.split(","))
-  cfg.num_seeds = args.seeds
+  cfg.ranks, cfg.num_seeds = tuple(int(r) for r in args.ranks.split(",")), args.seeds
+  return cfg
+
+
+def figure4a_classes(mdp, args):
+  cfg = capacity_config(args)
   base = capacity.base_policies(mdp, cfg, 0)
   out = []
   for noise in capacity.NOISES:
@@ -159,8 +165,7 @@ def main():
       loss = trainer.train(tf.constant(args.every)).numpy()
       print(f"{name} step {step}: {report(loss)} ({time.time() - t0:.0f} s)", flush=True)
   if args.kind == "capacity":
-    cfg = config_lib.base_config().capacity
-    cfg.ranks, cfg.num_seeds = tuple(int(r) for r in args.ranks.split(",")), args.seeds
+    cfg = capacity_config(args)
     values = {name: capacity.evaluate_class(mdp, cfg, trainer) for name, trainer, _ in classes}
     print(checks.report([checks.det_gap_widens(cfg.ranks, values)])[0], flush=True)
 

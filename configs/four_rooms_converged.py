@@ -5,13 +5,13 @@
 The default (configs/four_rooms.py) trains Figure 3's classes on the paper's data: random
 policies, half deterministic, half stochastic. On those, an order-k model with k >= 30 fits
 the training pairs and fresh random policies (order-k error ~1-2 summed over states) while
-erring ~2,600 on the optimal policy, whatever the optimiser: random policies almost never go
+erring ~2,600 on the optimal policy, and more steps barely change that: random policies almost never go
 to the goal and stay there, so nothing in the data fixes what the model does on policies that
 do, and its own optimal policy reaches ~0.4-0.6 of the optimum (docs/four_rooms.md,
 "Why the order-k models do not plan"). Here half of the policies are policy iteration's
 path instead (from random to optimal, as Figure 4a's), and every class gets Adam with
 minibatch 50 and a cosine decay, 3,000 steps. Figure 4a is the default's, not run here.
-About 30-60 min on 2 cores (docs/four_rooms.md has the measured run).
+65 min measured on the loaded 2-core machine (docs/four_rooms.md has the run).
 """
 from pipeline.tabular import config as config_lib
 

@@ -1,5 +1,6 @@
 """Figure 3's data with policies from policy iteration's path (model_space.build_data)."""
 import numpy as np
+import pytest
 
 from pipeline.envs import gridworld
 from pipeline.errors import PipelineError
@@ -49,12 +50,8 @@ def test_path_policies_replace_a_fraction_and_improve_along_the_path():
 def test_fraction_outside_0_1_is_refused():
   config = config_lib.base_config()
   config.model_space.path_policy_fraction = 1.5
-  try:
+  with pytest.raises(PipelineError, match="path_policy_fraction=1.5"):
     config_lib.validate(config)
-  except PipelineError as e:
-    assert "path_policy_fraction=1.5" in str(e)
-  else:
-    raise AssertionError("a fraction of 1.5 was accepted")
 
 
 def test_final_learning_rate_decays_each_class_to_it(tmp_path, monkeypatch):
