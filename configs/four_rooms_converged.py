@@ -4,11 +4,12 @@
 
 The default (configs/four_rooms.py) trains Figure 3's classes on the paper's data: random
 policies, half deterministic, half stochastic. On those, an order-k model with k >= 30 fits
-the training pairs and fresh random policies (order-k error ~1-2 summed over states) while
-erring ~2,600 on the optimal policy, and more steps barely change that: random policies almost never go
-to the goal and stay there, so nothing in the data fixes what the model does on policies that
-do, and its own optimal policy reaches ~0.4-0.6 of the optimum (docs/four_rooms.md,
-"Why the order-k models do not plan"). Here half of the policies are policy iteration's
+the training pairs and fresh random policies (order-k error ~1-2 summed over states) after
+6,000 steps while erring ~2,600 on the optimal policy: random policies almost never go to the
+goal and stay there, so the data constrains that behaviour only weakly, and the model's own
+optimal policy reaches ~0.4-0.6 of the optimum (docs/four_rooms.md, "Why the order-k models
+do not plan"). Much longer training fixes it on the same data (configs/four_rooms_long.py,
+about 12 h); this config instead makes the data goal-directed. Here half of the policies are policy iteration's
 path instead (from random to optimal, as Figure 4a's), and every class gets Adam with
 minibatch 50 and a cosine decay, 3,000 steps. Figure 4a is the default's, not run here.
 65 min measured on the loaded 2-core machine (docs/four_rooms.md has the run).
