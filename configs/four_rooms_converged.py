@@ -8,10 +8,10 @@ the training pairs and fresh random policies (order-k error ~1-2 summed over sta
 6,000 steps while erring ~2,600 on the optimal policy: random policies almost never go to the
 goal and stay there, so the data constrains that behaviour only weakly, and the model's own
 optimal policy reaches ~0.4-0.6 of the optimum (docs/four_rooms.md, "Why the order-k models
-do not plan"). Much longer training fixes it on the same data (configs/four_rooms_long.py,
-about 12 h); this config instead makes the data goal-directed. Here half of the policies are policy iteration's
-path instead (from random to optimal, as Figure 4a's), and every class gets Adam with
-minibatch 50 and a cosine decay, 3,000 steps. Figure 4a is the default's, not run here.
+do not plan"). Much longer training on the same data brought k = 30 models to 0.999
+(configs/four_rooms_long.py, about 12 h, runs all classes so); this config makes the data goal-directed instead: half of the policies are
+policy iteration's path (from random to optimal, as Figure 4a's), and every class gets Adam
+with minibatch 50 and a cosine decay, 3,000 steps. Figure 4a is the default's, not run here.
 65 min measured on the loaded 2-core machine (docs/four_rooms.md has the run).
 """
 from pipeline.tabular import config as config_lib

@@ -11,7 +11,7 @@ at 0.60 of the optimum after a 6,000-step schedule, and at 0.999 (every model >=
 
 Cost, extrapolated from that benchmark (about 70 model-steps/s for k = 30 on one TF thread of
 the loaded 2-core machine, a step's cost roughly proportional to k): 8 x 60,000 model-steps a
-class, about 2 h for k = 30 up to about 4 h for k = 60, some 13 h in all. Resumable: stop it
+class, about 2 h for k = 30 up to about 4 h for k = 60, about 12 h in all. Resumable: stop it
 and run the same command. Figure 4a is the default's, not run here.
 """
 from pipeline.tabular import config as config_lib
