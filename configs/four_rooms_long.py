@@ -7,7 +7,8 @@ with the optimiser that made k = 30 models converge in the benchmark: Adam, mini
 learning rate 0.05 with a cosine decay to 0.0015 over 60,000 steps, the same for every class.
 Measured (docs/four_rooms.md, "Longer training on the paper's data"): 4 models of k = 30 plan
 at 0.60 of the optimum after a 6,000-step schedule, and at 0.999 (every model >= 0.998) after
-50,000 steps of this one. 8 models a class (2 diameter groups of 4) to halve the cost.
+50,000 steps of this one; 4 models of k = 60 at 0.943 (one at 0.795) after 60,000, so k = 60
+may need more. 8 models a class (2 diameter groups of 4) to halve the cost.
 
 Cost, extrapolated from that benchmark (about 70 model-steps/s for k = 30 on one TF thread of
 the loaded 2-core machine, a step's cost roughly proportional to k): 8 x 60,000 model-steps a
