@@ -8,7 +8,9 @@ machine, each run's wall-clock and final evaluation, and the study's total.
 
 Writes OUT/tables/*, OUT/figures/*, OUT/summary.json and OUT/runs.csv
 (run, game, setting, variant, seed, learner steps, env frames, wall seconds,
-final greedy evaluation), and OUT/run_info.json. The prose (README.md) is the
+final greedy evaluation, and the study a run was reused from, if any: `--reuse`),
+and OUT/run_info.json (with the run seconds spent by this study and by the
+studies its reused runs came from). The prose (README.md) is the
 author's; this script only gathers the numbers it quotes.
 """
 import csv
@@ -21,10 +23,7 @@ import subprocess
 
 from absl import app, flags
 
-STUDY = flags.DEFINE_string("study", None, "Study directory.")
-OUT = flags.DEFINE_string("out", None, "Output directory in the repository.")
-COMMAND = flags.DEFINE_string("command", "", "The command that ran the study.")
-
+from pipeline import study_archive
 
 def _cpu_model() -> str:
   try:
@@ -37,9 +36,16 @@ def _cpu_model() -> str:
   return platform.processor() or "unknown"
 
 
-def main(argv):
-  del argv
-  study, out = STUDY.value, OUT.value
+def _reused_from(run_dir: str) -> str:
+  """The name of the study a run was copied from by `--reuse` ('' if it ran here)."""
+  path = os.path.join(run_dir, study_archive.REUSED)
+  if not os.path.isfile(path):
+    return ""
+  return os.path.basename(os.path.normpath(open(path).read().strip()))
+
+
+def export(study: str, out: str, command: str) -> dict:
+  """Copies STUDY's tables and figures to OUT, writes OUT/runs.csv and OUT/run_info.json."""
   for sub in ("tables", "figures"):
     src = os.path.join(study, sub)
     if not os.path.isdir(src):
@@ -47,7 +53,7 @@ def main(argv):
     shutil.rmtree(os.path.join(out, sub), ignore_errors=True)
     shutil.copytree(src, os.path.join(out, sub))
   shutil.copy(os.path.join(out, "tables", "summary.json"), os.path.join(out, "summary.json"))
-  rows, total, unfinished = [], 0.0, []
+  rows, total, reused_total, unfinished = [], 0.0, 0.0, []
   for run_dir in sorted(glob.glob(os.path.join(study, "runs", "*"))):
     info = json.load(open(os.path.join(run_dir, "run.json")))
     path = os.path.join(run_dir, "result.json")
@@ -55,28 +61,37 @@ def main(argv):
       unfinished.append(os.path.basename(run_dir))
       continue
     r = json.load(open(path))
+    reused_from = _reused_from(run_dir)
     total += r["wall_seconds"]
+    reused_total += r["wall_seconds"] if reused_from else 0.0
     rows.append([os.path.basename(run_dir), info["game"], info.get("setting", "replay"),
                  info["variant"], info["seed"], r["learner_steps"], r["env_frames"],
-                 r["wall_seconds"], r["eval_return_mean"]])
+                 r["wall_seconds"], r["eval_return_mean"], reused_from])
   with open(os.path.join(out, "runs.csv"), "w", newline="") as f:
     w = csv.writer(f)
     w.writerow(["run", "game", "setting", "variant", "seed", "learner_steps", "env_frames",
-                "wall_seconds", "final_eval_return"])
+                "wall_seconds", "final_eval_return", "reused_from"])
     w.writerows(rows)
   commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
   clock = os.path.join(study, "study_wall_seconds.json")
   study_seconds = json.load(open(clock))["wall_seconds"] if os.path.isfile(clock) else None
-  info = {"command": COMMAND.value, "commit_exporting": commit, "runs_finished": len(rows),
+  info = {"command": command, "commit_exporting": commit, "runs_finished": len(rows),
           "study_wall_seconds": study_seconds,
           "runs_unfinished": unfinished, "sum_of_run_wall_seconds": round(total, 1),
+          "runs_reused": sum(1 for row in rows if row[-1]),
+          "sum_of_reused_run_wall_seconds": round(reused_total, 1),
           "machine": {"cpu": _cpu_model(), "cores": os.cpu_count(), "system": platform.platform()}}
   with open(os.path.join(out, "run_info.json"), "w") as f:
     json.dump(info, f, indent=2)
     f.write("\n")
-  print(json.dumps(info, indent=2))
+  return info
 
 
 if __name__ == "__main__":
+  # Flags defined here, not on import, so that tests can import export() beside other
+  # benchmarks' flags of the same names.
+  STUDY = flags.DEFINE_string("study", None, "Study directory.")
+  OUT = flags.DEFINE_string("out", None, "Output directory in the repository.")
+  COMMAND = flags.DEFINE_string("command", "", "The command that ran the study.")
   flags.mark_flags_as_required(["study", "out"])
-  app.run(main)
+  app.run(lambda argv: print(json.dumps(export(STUDY.value, OUT.value, COMMAND.value), indent=2)))

@@ -49,3 +49,33 @@ def test_gumbel_table_counts_targets_and_averages_over_seeds():
   # last evaluations 480, 490, 200: mean 390, SEM sqrt(var_ddof1 / 3) = 95.04.
   assert "| CartPole-v1 | muzero | 3 | 2 | 2,000 | 20 | 390.00 +- 95.04 | 195.00 +- 47.52 | 300 | 3,000 | 30 |" in text
   assert "| CartPole-v1 | gumbel_4 | 1 | 0 | - | - | 100.00 +- 0.00 | 50.00 +- 0.00 | 500 | 5,000 | 50 |" in text
+
+
+def test_export_study_lists_each_run_and_which_were_reused(tmp_path):
+  import csv
+  import json
+  from benchmarks import export_study
+  study, out = tmp_path / "study", tmp_path / "out"
+  for sub in ("tables", "figures"):
+    (study / sub).mkdir(parents=True)
+  (study / "tables" / "summary.json").write_text("{}")
+  (study / "study_wall_seconds.json").write_text(json.dumps({"wall_seconds": 50.0}))
+  runs = {"g__muzero__s0": (10.0, "/elsewhere/docs/study_a/"), "g__muzero__s1": (30.0, None),
+          "g__muzero__s2": (None, None)}
+  for name, (seconds, source) in runs.items():
+    run = study / "runs" / name
+    run.mkdir(parents=True)
+    (run / "run.json").write_text(json.dumps({"game": "g", "variant": "muzero", "seed": int(name[-1])}))
+    if seconds is not None:
+      (run / "result.json").write_text(json.dumps({"wall_seconds": seconds, "learner_steps": 5,
+                                                    "env_frames": 7, "eval_return_mean": 1.5}))
+    if source:
+      (run / "reused_from.txt").write_text(source + "\n")
+  export_study.export(str(study), str(out), "cmd")
+  rows = list(csv.DictReader(open(out / "runs.csv")))
+  assert [(r["run"], r["reused_from"], r["wall_seconds"]) for r in rows] == [
+      ("g__muzero__s0", "study_a", "10.0"), ("g__muzero__s1", "", "30.0")]
+  info = json.load(open(out / "run_info.json"))
+  assert (info["runs_finished"], info["runs_reused"], info["runs_unfinished"]) == (2, 1, ["g__muzero__s2"])
+  assert (info["sum_of_run_wall_seconds"], info["sum_of_reused_run_wall_seconds"]) == (40.0, 10.0)
+  assert info["study_wall_seconds"] == 50.0 and info["command"] == "cmd"
