@@ -9,8 +9,8 @@ machine, each run's wall-clock and final evaluation, and the study's total.
 Writes OUT/tables/*, OUT/figures/*, OUT/summary.json and OUT/runs.csv
 (run, game, setting, variant, seed, learner steps, env frames, wall seconds,
 final greedy evaluation, and the study a run was reused from, if any: `--reuse`),
-and OUT/run_info.json (with the run seconds spent by this study and by the
-studies its reused runs came from). The prose (README.md) is the
+and OUT/run_info.json (the runs' seconds in all, and those of the reused runs,
+spent by the studies they came from). The prose (README.md) is the
 author's; this script only gathers the numbers it quotes.
 """
 import csv
@@ -24,6 +24,7 @@ import subprocess
 from absl import app, flags
 
 from pipeline import study_archive
+
 
 def _cpu_model() -> str:
   try:
