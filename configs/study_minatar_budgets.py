@@ -11,10 +11,10 @@ At 6,000 steps (about 52k frames) Asterix ends at 0.64 and Seaquest at 0.49
 arm, the budgets and the variants are configs/study_minatar.py's, so
 `--reuse` copies their 36 finished runs from that study's archive instead of
 running them again (only where a run's config is this study's for it), and
-the 30,000-step MuZero seed 0 of both games from the long study. Left to run:
+the 30,000-step MuZero seed 0 of both games from the long study. Run here:
 Asterix and Seaquest, seeds 0-2 of muzero_pve and seeds 1-2 of muzero, 10 runs
-of about 75 min (muzero) to 110 min (muzero_pve) each on 2 cores: about 9 h,
-2 at a time. Stop and resume it at will; `--archive` keeps each finished run.
+of 69-129 min each on 2 cores (56,160 s in all, with other work on the machine);
+results in docs/study_minatar_budgets/. Stop and resume it at will; `--archive` keeps each finished run.
 """
 from configs import study_minatar
 
