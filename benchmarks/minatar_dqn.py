@@ -7,8 +7,11 @@ the same wall-clock.
         --dqn_python=/work/dqn_venv/bin/python --dqn_script=/path/to/MinAtar/examples/dqn.py \\
         --workdir=/work/bench/dqn_breakout [--muzero_config=configs/minatar.py --set=KEY=VALUE ...]
 
-Both start together (each then has about one core) and are stopped (SIGTERM)
-after --minutes. DQN's curve: its own log line every 1,000 episodes (episode,
+Both start together (each then has about one core; DQN with one thread,
+--dqn_threads) and are stopped (SIGTERM) after --minutes. With --alone, DQN
+runs first and MuZero after it, each alone on the machine for --minutes (give
+DQN --dqn_threads=0, PyTorch's own thread count, so that both may use every
+core); each curve's wall seconds count from its own start. DQN's curve: its own log line every 1,000 episodes (episode,
 the running average 0.99 * avg + 0.01 * G of its training returns, frames,
 seconds per frame). With --dqn_frames=F, dqn.py runs with its NUM_FRAMES
 constant set to F (the file itself unchanged) and is let finish (up to
@@ -27,11 +30,12 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Dict
 
 from absl import app, flags
 
 sys.path.insert(0, os.getcwd())
-from benchmarks.minatar_dqn_curves import NAMES, dqn_curve, dqn_episode_curve, muzero_curves  # pylint: disable=g-import-not-at-top
+from benchmarks.minatar_dqn_curves import NAMES, dqn_curve, dqn_episode_curve, dqn_greedy, muzero_curves  # pylint: disable=g-import-not-at-top
 
 GAME = flags.DEFINE_string("game", "breakout", "MinAtar game id (asterix, breakout, freeway, seaquest, space_invaders).")
 MINUTES = flags.DEFINE_float("minutes", 20.0, "Wall-clock of both runs.")
@@ -43,18 +47,28 @@ SEED = flags.DEFINE_integer("seed", 0, "MuZero's seed (DQN seeds itself).")
 DQN_FRAMES = flags.DEFINE_integer("dqn_frames", 0, "dqn.py's NUM_FRAMES (0: its own, 5M).")
 DQN_GRACE = flags.DEFINE_float("dqn_grace_minutes", 10.0, "With --dqn_frames: how long DQN may "
                                "run past the deadline to reach them.")
+DQN_THREADS = flags.DEFINE_integer("dqn_threads", 1, "DQN's OMP_NUM_THREADS (0: PyTorch's "
+                                   "own choice, one per core).")
+DQN_EVAL_EPISODES = flags.DEFINE_integer("dqn_eval_episodes", 20, "With --dqn_frames: greedy "
+                                         "episodes of DQN's final network (MuZero's final "
+                                         "evaluation plays 20).")
+ALONE = flags.DEFINE_bool("alone", False, "Run DQN, then MuZero, each alone on the machine for "
+                          "--minutes (default: both at once, each with about one core).")
 WORKDIR = flags.DEFINE_string("workdir", None, "Where both runs go (required).")
 
-# Runs dqn.py with NUM_FRAMES = argv[2], then writes its per-episode data as CSV (argv[3]).
+# Runs dqn.py with NUM_FRAMES = argv[2], then writes its per-episode data as CSV (argv[3]),
+# then plays argv[4] episodes greedily (argmax Q, the environment as dqn.py trains on it:
+# sticky actions 0.1, at most 5,000 steps as our MinAtar config) with its final network and
+# writes their returns to argv[3] with "_greedy" before ".csv".
 _DQN_RUNNER = """
 import csv, importlib.util, sys
 import torch
-path, frames, out_csv = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+path, frames, out_csv, episodes = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 spec = importlib.util.spec_from_file_location("dqn", path)
 dqn = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(dqn)
 dqn.NUM_FRAMES = frames
-sys.argv = [path] + sys.argv[4:]
+sys.argv = [path] + sys.argv[5:]
 dqn.main()
 out = sys.argv[sys.argv.index("-o") + 1]
 data = torch.load(out + "_data_and_weights")
@@ -63,30 +77,49 @@ with open(out_csv, "w", newline="") as f:
     w.writerow(["episode", "frame_at_start", "return"])
     for i, (t, g) in enumerate(zip(data["frame_stamps"], data["returns"])):
         w.writerow([i + 1, int(t), float(g)])
+env = dqn.Environment(sys.argv[sys.argv.index("-g") + 1])
+env.seed(12345)
+net = dqn.QNetwork(env.state_shape()[2], env.num_actions()).to(dqn.device)
+net.load_state_dict(data["policy_net_state_dict"])
+with open(out_csv.replace(".csv", "_greedy.csv"), "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["episode", "return"])
+    for i in range(episodes):
+        env.reset()
+        total, done, steps = 0.0, False, 0
+        while not done and steps < 5000:
+            with torch.no_grad():
+                action = net(dqn.get_state(env.state())).max(1)[1].item()
+            reward, done = env.act(action)
+            total, steps = total + reward, steps + 1
+        w.writerow([i + 1, total])
 """
 
 
-def main(argv):
-  del argv
-  os.makedirs(WORKDIR.value, exist_ok=True)
-  procs = {}
-  dqn_log = os.path.join(WORKDIR.value, "dqn.log")
+def _start_dqn(dqn_log: str, dqn_csv: str) -> subprocess.Popen:
   dqn_args = ["-g", GAME.value, "-v", "-o", os.path.join(WORKDIR.value, "dqn_out")]
-  dqn_csv = os.path.join(WORKDIR.value, "dqn_episodes.csv")
-  if DQN_SCRIPT.value:
-    prefix = ([DQN_SCRIPT.value] if not DQN_FRAMES.value else
-              ["-c", _DQN_RUNNER, DQN_SCRIPT.value, str(DQN_FRAMES.value), dqn_csv])
-    procs["dqn"] = subprocess.Popen(
-        [DQN_PYTHON.value or sys.executable, *prefix, *dqn_args], stdout=open(dqn_log, "w"),
-        stderr=subprocess.STDOUT, cwd=WORKDIR.value, env=dict(os.environ, OMP_NUM_THREADS="1"))
-  mz_dir = os.path.join(WORKDIR.value, "muzero")
-  if MUZERO_CONFIG.value:
-    cmd = [sys.executable, "-m", "pipeline.jobs.pipeline", f"--config={MUZERO_CONFIG.value}",
-           f"--config.env.name=MinAtar/{NAMES[GAME.value]}", f"--config.seed={SEED.value}",
-           "--config.learner.num_steps=10000000", *[f"--config.{s}" for s in SETS.value],
-           f"--workdir={mz_dir}"]
-    procs["muzero"] = subprocess.Popen(cmd, stdout=open(os.path.join(WORKDIR.value, "muzero.log"), "w"),
-                                       stderr=subprocess.STDOUT)
+  prefix = ([DQN_SCRIPT.value] if not DQN_FRAMES.value else
+            ["-c", _DQN_RUNNER, DQN_SCRIPT.value, str(DQN_FRAMES.value), dqn_csv,
+             str(DQN_EVAL_EPISODES.value)])
+  env = dict(os.environ)
+  if DQN_THREADS.value:
+    env["OMP_NUM_THREADS"] = str(DQN_THREADS.value)
+  return subprocess.Popen(
+      [DQN_PYTHON.value or sys.executable, *prefix, *dqn_args], stdout=open(dqn_log, "w"),
+      stderr=subprocess.STDOUT, cwd=WORKDIR.value, env=env)
+
+
+def _start_muzero(mz_dir: str) -> subprocess.Popen:
+  cmd = [sys.executable, "-m", "pipeline.jobs.pipeline", f"--config={MUZERO_CONFIG.value}",
+         f"--config.env.name=MinAtar/{NAMES[GAME.value]}", f"--config.seed={SEED.value}",
+         "--config.learner.num_steps=10000000", *[f"--config.{s}" for s in SETS.value],
+         f"--workdir={mz_dir}"]
+  return subprocess.Popen(cmd, stdout=open(os.path.join(WORKDIR.value, "muzero.log"), "w"),
+                          stderr=subprocess.STDOUT)
+
+
+def _run_for(procs: Dict[str, subprocess.Popen]) -> None:
+  """Lets procs run --minutes (DQN, with --dqn_frames, up to its grace more), then stops them."""
   deadline = time.time() + 60 * MINUTES.value
   while time.time() < deadline and any(p.poll() is None for p in procs.values()):
     time.sleep(2)
@@ -104,11 +137,31 @@ def main(argv):
       p.wait(120)
     except subprocess.TimeoutExpired:
       p.kill()
+
+
+def main(argv):
+  del argv
+  os.makedirs(WORKDIR.value, exist_ok=True)
+  dqn_log = os.path.join(WORKDIR.value, "dqn.log")
+  dqn_csv = os.path.join(WORKDIR.value, "dqn_episodes.csv")
+  mz_dir = os.path.join(WORKDIR.value, "muzero")
+  starts = []
+  if DQN_SCRIPT.value:
+    starts.append(("dqn", lambda: _start_dqn(dqn_log, dqn_csv)))
+  if MUZERO_CONFIG.value:
+    starts.append(("muzero", lambda: _start_muzero(mz_dir)))
+  if ALONE.value:  # one after the other, each with the whole machine
+    for name, start in starts:
+      _run_for({name: start()})
+  else:
+    _run_for({name: start() for name, start in starts})
   rows = []
   if DQN_SCRIPT.value:
     log_text = open(dqn_log).read()
     rows = [("dqn", "train_running_avg", *r) for r in
             (dqn_episode_curve(dqn_csv, log_text) if os.path.exists(dqn_csv) else dqn_curve(log_text))]
+    rows += [("dqn", "greedy_eval", *r) for r in
+             dqn_greedy(dqn_csv.replace(".csv", "_greedy.csv"), log_text, DQN_FRAMES.value)]
   if MUZERO_CONFIG.value:
     play, evals = muzero_curves(mz_dir)
     rows += [("muzero", "selfplay_running_avg", *r) for r in play]
@@ -117,8 +170,8 @@ def main(argv):
     w = csv.writer(f)
     w.writerow(["agent", "kind", "wall_seconds", "frames", "return"])
     w.writerows(rows)
-  for agent, kind in (("dqn", "train_running_avg"), ("muzero", "selfplay_running_avg"),
-                      ("muzero", "greedy_eval")):
+  for agent, kind in (("dqn", "train_running_avg"), ("dqn", "greedy_eval"),
+                      ("muzero", "selfplay_running_avg"), ("muzero", "greedy_eval")):
     last = [r for r in rows if r[0] == agent and r[1] == kind]
     if last:
       print(f"{agent} {kind}: {last[-1][4]:.2f} at {last[-1][3]:,} frames, {last[-1][2]:.0f} s")

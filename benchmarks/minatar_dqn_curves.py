@@ -35,6 +35,17 @@ def dqn_episode_curve(episodes_csv: str, log_text: str):
   return out
 
 
+def dqn_greedy(greedy_csv: str, log_text: str, frames: int):
+  """[(wall seconds, frames, mean greedy return)]: one point, DQN's final network after
+  `frames` (the runner's greedy episodes); wall as in dqn_episode_curve. [] without the file."""
+  if not os.path.exists(greedy_csv):
+    return []
+  returns = [float(r["return"]) for r in csv.DictReader(open(greedy_csv))]
+  per_frame = re.findall(r"Avg return: [-\d.e]+ \| Time per frame: ([\d.e-]+)", log_text)
+  seconds_per_frame = float(per_frame[-1]) if per_frame else float("nan")
+  return [(frames * seconds_per_frame, frames, sum(returns) / len(returns))] if returns else []
+
+
 def muzero_curves(workdir: str):
   """(self-play [(wall s, frames, running average)], eval [(wall s, frames, mean return)])."""
   sys.path.insert(0, os.getcwd())

@@ -65,8 +65,8 @@ def with_dqn_of_the_same_game(games: Sequence[str], curves: Sequence[Dict]) -> L
   dqn = {}
   for game, c in zip(games, curves):
     if c.get(key):
-      dqn.setdefault(game, c[key])
-  return [c if c.get(key) or game not in dqn else {**c, key: dqn[game]}
+      dqn.setdefault(game, {k: v for k, v in c.items() if k[0] == "dqn"})
+  return [c if c.get(key) or game not in dqn else {**c, **dqn[game]}
           for game, c in zip(games, curves)]
 
 
@@ -81,6 +81,7 @@ def table_rows(games: Sequence[str], curves: Sequence[Dict], randoms: Dict[str, 
     play = c.get(("muzero", "selfplay_running_avg"), [])
     evals = c.get(("muzero", "greedy_eval"), [])
     dqn = c.get(("dqn", "train_running_avg"), [])
+    dqn_evals = c.get(("dqn", "greedy_eval"), [])
     if not play:
       continue
     wall, frames, ours = play[-1]
@@ -88,21 +89,24 @@ def table_rows(games: Sequence[str], curves: Sequence[Dict], randoms: Dict[str, 
                  "muzero_eval": evals[-1][2] if evals else None,
                  "dqn_at_frames": value_at(dqn, frames, 1), "dqn_at_wall": value_at(dqn, wall, 0),
                  "dqn_frames_at_wall": max([p[1] for p in dqn if p[0] <= wall], default=None),
-                 "dqn_last": dqn[-1] if dqn else None, "random": randoms.get(game)})
+                 "dqn_last": dqn[-1] if dqn else None,
+                 "dqn_eval": dqn_evals[-1] if dqn_evals else None, "random": randoms.get(game)})
   return rows
 
 
 def markdown(rows) -> str:
   head = ("| game | run | MuZero frames (wall) | MuZero self-play | MuZero greedy eval | DQN at the "
-          "same frames | DQN at the same wall-clock (its frames) | DQN at its end (frames) | random |")
-  lines = [head, "|" + " --- |" * 9]
+          "same frames | DQN at the same wall-clock (its frames) | DQN at its end (frames) | DQN greedy "
+          "eval at its end (wall) | random |")
+  lines = [head, "|" + " --- |" * 10]
   for r in rows:
-    last = r["dqn_last"]
+    last, ev = r["dqn_last"], r["dqn_eval"]
     lines.append(
         f"| {r['game']} | {r['run']} | {r['frames']:,} ({r['wall']:.0f} s) | {r['muzero']:.2f} | "
         f"{_fmt(r['muzero_eval'])} | {_fmt(r['dqn_at_frames'])} | {_fmt(r['dqn_at_wall'])} "
         f"({'-' if r['dqn_frames_at_wall'] is None else format(r['dqn_frames_at_wall'], ',')}) | "
-        f"{'-' if last is None else f'{last[2]:.2f} ({last[1]:,})'} | {_fmt(r['random'])} |")
+        f"{'-' if last is None else f'{last[2]:.2f} ({last[1]:,})'} | "
+        f"{'-' if ev is None else f'{ev[2]:.2f} ({ev[0]:.0f} s)'} | {_fmt(r['random'])} |")
   return "\n".join(lines) + "\n"
 
 

@@ -6,23 +6,26 @@ from benchmarks import gumbel_report, minatar_dqn_curves, minatar_dqn_report as 
 def test_values_at_frames_and_wall_clock():
   curves = {("dqn", "train_running_avg"): [(10.0, 100, 1.0), (20.0, 200, 2.0), (40.0, 400, 4.0)],
             ("muzero", "selfplay_running_avg"): [(5.0, 50, 0.5), (30.0, 300, 3.5)],
-            ("muzero", "greedy_eval"): [(25.0, 250, 6.0)]}
+            ("muzero", "greedy_eval"): [(25.0, 250, 6.0)],
+            ("dqn", "greedy_eval"): [(40.0, 400, 5.5)]}
   assert report.value_at(curves[("dqn", "train_running_avg")], 99, 1) is None
   [row] = report.table_rows(["MinAtar/Breakout"], [curves], {"MinAtar/Breakout": 0.49}, ["r1"])
   assert (row["frames"], row["muzero"], row["muzero_eval"]) == (300, 3.5, 6.0)
   assert row["dqn_at_frames"] == 2.0          # its last value at or before 300 frames
   assert row["dqn_at_wall"] == 2.0 and row["dqn_frames_at_wall"] == 200  # by 30 s: 200 frames
   assert row["dqn_last"] == (40.0, 400, 4.0) and row["random"] == 0.49
-  assert "| MinAtar/Breakout | r1 | 300 (30 s) | 3.50 | 6.00 | 2.00 | 2.00 (200) | 4.00 (400) | 0.49 |" \
-      in report.markdown([row])
+  assert row["dqn_eval"] == (40.0, 400, 5.5)
+  assert ("| MinAtar/Breakout | r1 | 300 (30 s) | 3.50 | 6.00 | 2.00 | 2.00 (200) | 4.00 (400) | "
+          "5.50 (40 s) | 0.49 |") in report.markdown([row])
 
 
 def test_a_muzero_run_alone_borrows_the_dqn_curve_of_its_game():
-  dqn = {("dqn", "train_running_avg"): [(1.0, 10, 0.5)]}
+  dqn = {("dqn", "train_running_avg"): [(1.0, 10, 0.5)], ("dqn", "greedy_eval"): [(1.0, 10, 2.0)]}
   alone = {("muzero", "selfplay_running_avg"): [(1.0, 10, 0.7)]}
   out = report.with_dqn_of_the_same_game(["MinAtar/Breakout", "MinAtar/Breakout", "MinAtar/Asterix"],
                                          [dqn, alone, dict(alone)])
   assert out[1][("dqn", "train_running_avg")] == [(1.0, 10, 0.5)]
+  assert out[1][("dqn", "greedy_eval")] == [(1.0, 10, 2.0)]
   assert ("dqn", "train_running_avg") not in out[2]  # no DQN run of Asterix
 
 
@@ -33,6 +36,15 @@ def test_dqn_episode_curve_is_the_running_average_at_each_episode_end(tmp_path):
   # Episode 3 has no end within the frames: dropped. Ends at frames 10 and 30.
   assert minatar_dqn_curves.dqn_episode_curve(str(path), log) == [
       (5.0, 10, 0.01), (15.0, 30, 0.99 * 0.01 + 0.03)]
+
+
+def test_dqn_greedy_is_the_mean_of_its_episodes_at_its_last_frame(tmp_path):
+  path = tmp_path / "episodes_greedy.csv"
+  path.write_text("episode,return\n1,2.0\n2,5.0\n3,8.0\n")
+  log = "INFO:root:Avg return: 0.1 | Time per frame: 0.002\n"
+  # 1,000 frames at 0.002 s a frame: 2 s; mean of 2, 5, 8: 5.
+  assert minatar_dqn_curves.dqn_greedy(str(path), log, 1000) == [(2.0, 1000, 5.0)]
+  assert minatar_dqn_curves.dqn_greedy(str(tmp_path / "absent.csv"), log, 1000) == []
 
 
 def test_gumbel_table_counts_targets_and_averages_over_seeds():
