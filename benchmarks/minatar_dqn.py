@@ -7,8 +7,9 @@ the same wall-clock.
         --dqn_python=/work/dqn_venv/bin/python --dqn_script=/path/to/MinAtar/examples/dqn.py \\
         --workdir=/work/bench/dqn_breakout [--muzero_config=configs/minatar.py --set=KEY=VALUE ...]
 
-Both start together (each then has about one core; DQN with one thread,
---dqn_threads) and are stopped (SIGTERM) after --minutes. With --alone, DQN
+Both start together, each pinned to half of the CPUs (one core each on 2
+cores; --nopin lets the OS share them; DQN runs one thread, --dqn_threads),
+and are stopped (SIGTERM) after --minutes. With --alone, DQN
 runs first and MuZero after it, each alone on the machine for --minutes (give
 DQN --dqn_threads=0, PyTorch's own thread count, so that both may use every
 core); each curve's wall seconds count from its own start. DQN's curve: its own log line every 1,000 episodes (episode,
@@ -54,6 +55,8 @@ DQN_EVAL_EPISODES = flags.DEFINE_integer("dqn_eval_episodes", 20, "With --dqn_fr
                                          "evaluation plays 20).")
 ALONE = flags.DEFINE_bool("alone", False, "Run DQN, then MuZero, each alone on the machine for "
                           "--minutes (default: both at once, each with about one core).")
+PIN = flags.DEFINE_bool("pin", True, "Run together: pin DQN to the first half of the CPUs and "
+                        "MuZero (its learner and actors) to the other half.")
 WORKDIR = flags.DEFINE_string("workdir", None, "Where both runs go (required).")
 
 # Runs dqn.py with NUM_FRAMES = argv[2], then writes its per-episode data as CSV (argv[3]),
@@ -96,6 +99,20 @@ with open(out_csv.replace(".csv", "_greedy.csv"), "w", newline="") as f:
 """
 
 
+def _cpu_halves():
+  """(DQN's CPUs, MuZero's CPUs): this process's CPUs split in two halves (on 2 cores, one
+  each), or (None, None) when they cannot be split or --pin is off."""
+  cpus = sorted(os.sched_getaffinity(0))
+  if not PIN.value or ALONE.value or len(cpus) < 2:
+    return None, None
+  return set(cpus[:len(cpus) // 2]), set(cpus[len(cpus) // 2:])
+
+
+def _pinned(cpus):
+  """A preexec_fn that pins the child (and what it starts) to cpus; None: no pinning."""
+  return None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
+
+
 def _start_dqn(dqn_log: str, dqn_csv: str) -> subprocess.Popen:
   dqn_args = ["-g", GAME.value, "-v", "-o", os.path.join(WORKDIR.value, "dqn_out")]
   prefix = ([DQN_SCRIPT.value] if not DQN_FRAMES.value else
@@ -106,7 +123,7 @@ def _start_dqn(dqn_log: str, dqn_csv: str) -> subprocess.Popen:
     env["OMP_NUM_THREADS"] = str(DQN_THREADS.value)
   return subprocess.Popen(
       [DQN_PYTHON.value or sys.executable, *prefix, *dqn_args], stdout=open(dqn_log, "w"),
-      stderr=subprocess.STDOUT, cwd=WORKDIR.value, env=env)
+      stderr=subprocess.STDOUT, cwd=WORKDIR.value, env=env, preexec_fn=_pinned(_cpu_halves()[0]))
 
 
 def _start_muzero(mz_dir: str) -> subprocess.Popen:
@@ -115,7 +132,7 @@ def _start_muzero(mz_dir: str) -> subprocess.Popen:
          "--config.learner.num_steps=10000000", *[f"--config.{s}" for s in SETS.value],
          f"--workdir={mz_dir}"]
   return subprocess.Popen(cmd, stdout=open(os.path.join(WORKDIR.value, "muzero.log"), "w"),
-                          stderr=subprocess.STDOUT)
+                          stderr=subprocess.STDOUT, preexec_fn=_pinned(_cpu_halves()[1]))
 
 
 def _run_for(procs: Dict[str, subprocess.Popen]) -> None:
