@@ -57,6 +57,8 @@ ALONE = flags.DEFINE_bool("alone", False, "Run DQN, then MuZero, each alone on t
                           "--minutes (default: both at once, each with about one core).")
 PIN = flags.DEFINE_bool("pin", True, "Run together: pin DQN to the first half of the CPUs and "
                         "MuZero (its learner and actors) to the other half.")
+REBUILD = flags.DEFINE_bool("rebuild", False, "Run nothing: write curves.csv again from the runs "
+                            "already in --workdir (give the flags they ran with).")
 WORKDIR = flags.DEFINE_string("workdir", None, "Where both runs go (required).")
 
 # Runs dqn.py with NUM_FRAMES = argv[2], then writes its per-episode data as CSV (argv[3]),
@@ -167,7 +169,9 @@ def main(argv):
     starts.append(("dqn", lambda: _start_dqn(dqn_log, dqn_csv)))
   if MUZERO_CONFIG.value:
     starts.append(("muzero", lambda: _start_muzero(mz_dir)))
-  if ALONE.value:  # one after the other, each with the whole machine
+  if REBUILD.value:
+    pass  # the runs are there: only curves.csv is written again
+  elif ALONE.value:  # one after the other, each with the whole machine
     for name, start in starts:
       _run_for({name: start()})
   else:

@@ -2,6 +2,7 @@
 per-episode data, and our MuZero run's records and greedy evaluations. Each
 curve is [(wall seconds, frames, value)]."""
 import csv
+import json
 import os
 import re
 import sys
@@ -47,7 +48,8 @@ def dqn_greedy(greedy_csv: str, log_text: str, frames: int):
 
 
 def muzero_curves(workdir: str):
-  """(self-play [(wall s, frames, running average)], eval [(wall s, frames, mean return)])."""
+  """(self-play [(wall s, frames, running average)], eval [(wall s, frames, mean return)]):
+  the periodic evaluations, then the final one (result.json; its wall includes the evaluation)."""
   sys.path.insert(0, os.getcwd())
   from pipeline import records
   from pipeline.scoring.scores import run_timeline
@@ -65,4 +67,8 @@ def muzero_curves(workdir: str):
   if os.path.exists(path):
     for row in csv.DictReader(open(path)):
       evals.append((float(row["wall_seconds"]), int(row["env_frames"]), float(row["eval_return_mean"])))
+  result = os.path.join(workdir, "result.json")
+  if os.path.exists(result):  # the final evaluation, after the last learner step
+    r = json.load(open(result))
+    evals.append((float(r["wall_seconds"]), int(r["env_frames"]), float(r["eval_return_mean"])))
   return play, evals

@@ -10,9 +10,10 @@ episode, dqn.py's own statistic) against the same statistic over MuZero's
 self-play episodes, MuZero's last greedy evaluation, and the game's measured
 random return (pipeline/data/random_baselines.csv). "at F" compares sample
 efficiency, "at W" the return per wall-clock second on this machine (both ran
-at once, each with about one core). Writes OUT/curves.csv (game column
-added), OUT/table.md and OUT/curves.png (return against frames, one panel per
-game, random as a dashed line).
+at once, each pinned to one core, unless run with --alone). Writes OUT/curves.csv (game column
+added), OUT/table.md, OUT/table_wall.md (each run's two curves at --at_seconds)
+and OUT/curves.png (return against frames and against wall-clock seconds, one
+panel per game, random as a dashed line).
 """
 import csv
 import json
@@ -27,6 +28,8 @@ from benchmarks.minatar_dqn_curves import NAMES  # pylint: disable=g-import-not-
 
 WORKDIRS = flags.DEFINE_list("workdirs", [], "bench minatar_dqn workdirs (dqn_GAME).")
 OUT = flags.DEFINE_string("out", None, "Output directory.", required=True)
+AT_SECONDS = flags.DEFINE_list("at_seconds", ["120", "240", "360", "480"],
+                               "Wall-clock seconds for table_wall.md (each curve's return then).")
 
 Curve = List[Tuple[float, int, float]]  # (wall seconds, frames, return)
 
@@ -111,34 +114,63 @@ def markdown(rows) -> str:
 
 
 def plot(games, curves, randoms, path: str, labels: Sequence[str]) -> None:
+  """Return against frames (top row) and against wall-clock seconds (bottom), a panel per game."""
   import matplotlib  # pylint: disable=g-import-not-at-top
   matplotlib.use("Agg")
   import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
   order = sorted(set(games), key=games.index)
-  fig, axes = plt.subplots(1, len(order), figsize=(4.2 * len(order), 3.4), squeeze=False)
-  for ax, game in zip(axes[0], order):
-    drew_dqn = False
-    for c, label in zip([c for g, c in zip(games, curves) if g == game],
-                        [l for g, l in zip(games, labels) if g == game]):
-      pts = c.get(("dqn", "train_running_avg"), [])
-      if pts and not drew_dqn:
-        ax.plot([p[1] for p in pts], [p[2] for p in pts], "k-", label="DQN training (running avg)")
-        drew_dqn = True
-      for kind, style, name in (("selfplay_running_avg", "-", "self-play"),
-                                ("greedy_eval", "o--", "greedy eval")):
-        pts = c.get(("muzero", kind), [])
-        if pts:
-          ax.plot([p[1] for p in pts], [p[2] for p in pts], style, ms=3,
-                  label=f"MuZero {label} {name}")
-    if game in randoms:
-      ax.axhline(randoms[game], color="grey", ls=":", label="random")
-    ax.set_title(game)
-    ax.set_xlabel("frames")
-    ax.legend(fontsize=6)
-  axes[0][0].set_ylabel("return")
+  fig, axes = plt.subplots(2, len(order), figsize=(4.2 * len(order), 6.8), squeeze=False)
+  for row, (axis, xlabel) in enumerate(((1, "frames"), (0, "wall-clock seconds"))):
+    for ax, game in zip(axes[row], order):
+      drew_dqn = set()
+      for c, label in zip([c for g, c in zip(games, curves) if g == game],
+                          [l for g, l in zip(games, labels) if g == game]):
+        dqn = c.get(("dqn", "train_running_avg"), [])
+        if dqn and id(dqn) not in drew_dqn:  # each DQN run once (runs alone borrow one)
+          ax.plot([p[axis] for p in dqn], [p[2] for p in dqn], "k-", lw=0.8,
+                  label=f"DQN {label} training (running avg)")
+          drew_dqn.add(id(dqn))
+        for kind, style, name in (("selfplay_running_avg", "-", "self-play"),
+                                  ("greedy_eval", "o--", "greedy eval")):
+          pts = c.get(("muzero", kind), [])
+          if pts:
+            ax.plot([p[axis] for p in pts], [p[2] for p in pts], style, ms=3,
+                    label=f"MuZero {label} {name}")
+      if game in randoms:
+        ax.axhline(randoms[game], color="grey", ls=":", label="random")
+      ax.set_title(game)
+      ax.set_xlabel(xlabel)
+      ax.legend(fontsize=5)
+    axes[row][0].set_ylabel("return")
   fig.tight_layout()
   fig.savefig(path, dpi=110)
   plt.close(fig)
+
+
+def at_seconds_rows(games, curves, labels, seconds: Sequence[float]) -> List[Dict]:
+  """Per run and curve (DQN training, MuZero self-play): (frames, return) at each of `seconds`
+  (the last point at or before it; None before the curve starts or after it ends)."""
+  rows = []
+  for game, label, c in zip(games, labels, curves):
+    for agent, kind in (("dqn", "train_running_avg"), ("muzero", "selfplay_running_avg")):
+      pts = c.get((agent, kind), [])
+      if not pts:
+        continue
+      cells = []
+      for t in seconds:
+        before = [p for p in pts if p[0] <= t]
+        cells.append((before[-1][1], before[-1][2]) if before and t <= pts[-1][0] + 1e-9 else None)
+      rows.append({"game": game, "run": label, "agent": agent, "cells": cells})
+  return rows
+
+
+def at_seconds_markdown(rows, seconds: Sequence[float]) -> str:
+  head = "| game | run | agent | " + " | ".join(f"at {t:.0f} s" for t in seconds) + " |"
+  lines = [head, "|" + " --- |" * (3 + len(seconds))]
+  for r in rows:
+    cells = ["-" if c is None else f"{c[1]:.2f} ({c[0] // 1000}k)" for c in r["cells"]]
+    lines.append(f"| {r['game']} | {r['run']} | {r['agent']} | " + " | ".join(cells) + " |")
+  return "\n".join(lines) + "\n"
 
 
 def main(argv):
@@ -158,8 +190,13 @@ def main(argv):
   text = markdown(table_rows(games, curves, randoms, labels))
   with open(os.path.join(OUT.value, "table.md"), "w") as f:
     f.write(text)
+  seconds = [float(t) for t in AT_SECONDS.value]
+  wall_text = at_seconds_markdown(at_seconds_rows(games, curves, labels, seconds), seconds)
+  with open(os.path.join(OUT.value, "table_wall.md"), "w") as f:
+    f.write(wall_text)
   plot(games, curves, randoms, os.path.join(OUT.value, "curves.png"), labels)
   print(text)
+  print(wall_text)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,18 @@ def test_dqn_episode_curve_is_the_running_average_at_each_episode_end(tmp_path):
       (5.0, 10, 0.01), (15.0, 30, 0.99 * 0.01 + 0.03)]
 
 
+def test_returns_at_fixed_wall_clock_seconds():
+  curves = {("dqn", "train_running_avg"): [(10.0, 1000, 1.0), (20.0, 2500, 2.0)],
+            ("muzero", "selfplay_running_avg"): [(15.0, 900, 0.5), (30.0, 1800, 3.0)]}
+  rows = report.at_seconds_rows(["MinAtar/Breakout"], [curves], ["r1"], [5.0, 20.0, 25.0])
+  # DQN: nothing before 10 s; 2.0 at 20 s; ended at 20 s, so none at 25 s.
+  assert rows[0]["cells"] == [None, (2500, 2.0), None]
+  # MuZero: from 15 s on; at 20 s and 25 s its point of 15 s.
+  assert rows[1]["agent"] == "muzero" and rows[1]["cells"] == [None, (900, 0.5), (900, 0.5)]
+  text = report.at_seconds_markdown(rows, [5.0, 20.0, 25.0])
+  assert "| MinAtar/Breakout | r1 | dqn | - | 2.00 (2k) | - |" in text
+
+
 def test_dqn_greedy_is_the_mean_of_its_episodes_at_its_last_frame(tmp_path):
   path = tmp_path / "episodes_greedy.csv"
   path.write_text("episode,return\n1,2.0\n2,5.0\n3,8.0\n")
