@@ -12,8 +12,8 @@ random return (pipeline/data/random_baselines.csv). "at F" compares sample
 efficiency, "at W" the return per wall-clock second on this machine (both ran
 at once, each pinned to one core, unless run with --alone). Writes OUT/curves.csv (game column
 added), OUT/table.md, OUT/table_wall.md (each run's two curves at --at_seconds)
-and OUT/curves.png (return against frames and against wall-clock seconds, one
-panel per game, random as a dashed line).
+and OUT/curves.png (a row per game: return against frames and against
+wall-clock seconds, random as a dotted line).
 """
 import csv
 import json
@@ -28,6 +28,8 @@ from benchmarks.minatar_dqn_curves import NAMES  # pylint: disable=g-import-not-
 
 WORKDIRS = flags.DEFINE_list("workdirs", [], "bench minatar_dqn workdirs (dqn_GAME).")
 OUT = flags.DEFINE_string("out", None, "Output directory.", required=True)
+CSV_EVERY_FRAMES = flags.DEFINE_integer("csv_every_frames", 500, "OUT/curves.csv keeps a point "
+                                        "per this many frames (the tables use every point).")
 AT_SECONDS = flags.DEFINE_list("at_seconds", ["120", "240", "360", "480"],
                                "Wall-clock seconds for table_wall.md (each curve's return then).")
 
@@ -73,6 +75,15 @@ def with_dqn_of_the_same_game(games: Sequence[str], curves: Sequence[Dict]) -> L
           for game, c in zip(games, curves)]
 
 
+def thinned(curve: Curve, every_frames: int) -> Curve:
+  """The curve's points at least every_frames apart in frames (from its first), and its last."""
+  out = []
+  for i, p in enumerate(curve):
+    if not out or p[1] - out[-1][1] >= every_frames or i == len(curve) - 1:
+      out.append(p)
+  return out
+
+
 def _fmt(x: Optional[float]) -> str:
   return "-" if x is None else f"{x:.2f}"
 
@@ -114,14 +125,17 @@ def markdown(rows) -> str:
 
 
 def plot(games, curves, randoms, path: str, labels: Sequence[str]) -> None:
-  """Return against frames (top row) and against wall-clock seconds (bottom), a panel per game."""
+  """A row per game: return against frames (left) and against wall-clock seconds (right),
+  the legend beside the right panel."""
   import matplotlib  # pylint: disable=g-import-not-at-top
   matplotlib.use("Agg")
   import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
   order = sorted(set(games), key=games.index)
-  fig, axes = plt.subplots(2, len(order), figsize=(4.2 * len(order), 6.8), squeeze=False)
-  for row, (axis, xlabel) in enumerate(((1, "frames"), (0, "wall-clock seconds"))):
-    for ax, game in zip(axes[row], order):
+  rows = max(3.4, 0.13 * 2 * games.count(max(order, key=games.count)) + 1.0)
+  fig, axes = plt.subplots(len(order), 2, figsize=(11.5, rows * len(order)), squeeze=False)
+  for (ax_frames, ax_wall), game in zip(axes, order):
+    for col, (ax, axis, xlabel) in enumerate(((ax_frames, 1, "frames"),
+                                             (ax_wall, 0, "wall-clock seconds"))):
       drew_dqn = set()
       for c, label in zip([c for g, c in zip(games, curves) if g == game],
                           [l for g, l in zip(games, labels) if g == game]):
@@ -138,24 +152,26 @@ def plot(games, curves, randoms, path: str, labels: Sequence[str]) -> None:
                     label=f"MuZero {label} {name}")
       if game in randoms:
         ax.axhline(randoms[game], color="grey", ls=":", label="random")
-      ax.set_title(game)
+      ax.set_title(f"{game}, against {xlabel}")
       ax.set_xlabel(xlabel)
-      ax.legend(fontsize=5)
-    axes[row][0].set_ylabel("return")
+      ax.set_ylabel("return")
+      if col == 1:
+        ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.02, 1.0))
   fig.tight_layout()
-  fig.savefig(path, dpi=110)
+  fig.savefig(path, dpi=110, bbox_inches="tight")
   plt.close(fig)
 
 
 def at_seconds_rows(games, curves, labels, seconds: Sequence[float]) -> List[Dict]:
   """Per run and curve (DQN training, MuZero self-play): (frames, return) at each of `seconds`
   (the last point at or before it; None before the curve starts or after it ends)."""
-  rows = []
+  rows, seen = [], set()
   for game, label, c in zip(games, labels, curves):
     for agent, kind in (("dqn", "train_running_avg"), ("muzero", "selfplay_running_avg")):
       pts = c.get((agent, kind), [])
-      if not pts:
+      if not pts or id(pts) in seen:  # a DQN curve borrowed by a MuZero run alone: once
         continue
+      seen.add(id(pts))
       cells = []
       for t in seconds:
         before = [p for p in pts if p[0] <= t]
@@ -178,15 +194,16 @@ def main(argv):
   os.makedirs(OUT.value, exist_ok=True)
   games = [game_of(w) for w in WORKDIRS.value]
   labels = [os.path.basename(os.path.normpath(w)) for w in WORKDIRS.value]
-  curves = with_dqn_of_the_same_game(
-      games, [read_curves(os.path.join(w, "curves.csv")) for w in WORKDIRS.value])
+  own = [read_curves(os.path.join(w, "curves.csv")) for w in WORKDIRS.value]
+  curves = with_dqn_of_the_same_game(games, own)
   randoms = random_returns()
   with open(os.path.join(OUT.value, "curves.csv"), "w", newline="") as f:
     w = csv.writer(f)
     w.writerow(["game", "run", "agent", "kind", "wall_seconds", "frames", "return"])
-    for game, label, c in zip(games, labels, curves):
+    for game, label, c in zip(games, labels, own):  # each run's own curves (none borrowed)
       for (agent, kind), pts in c.items():
-        w.writerows((game, label, agent, kind, *p) for p in pts)
+        w.writerows((game, label, agent, kind, round(p[0], 1), p[1], round(p[2], 4))
+                    for p in thinned(pts, CSV_EVERY_FRAMES.value))
   text = markdown(table_rows(games, curves, randoms, labels))
   with open(os.path.join(OUT.value, "table.md"), "w") as f:
     f.write(text)

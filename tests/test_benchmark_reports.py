@@ -46,8 +46,20 @@ def test_returns_at_fixed_wall_clock_seconds():
   assert rows[0]["cells"] == [None, (2500, 2.0), None]
   # MuZero: from 15 s on; at 20 s and 25 s its point of 15 s.
   assert rows[1]["agent"] == "muzero" and rows[1]["cells"] == [None, (900, 0.5), (900, 0.5)]
+  # A second run borrowing the same DQN curve adds only its MuZero row.
+  borrowed = {**curves, ("muzero", "selfplay_running_avg"): [(15.0, 900, 1.0)]}
+  both = report.at_seconds_rows(["MinAtar/Breakout"] * 2, [curves, borrowed], ["r1", "r2"], [20.0])
+  assert [(r["run"], r["agent"]) for r in both] == [("r1", "dqn"), ("r1", "muzero"), ("r2", "muzero")]
   text = report.at_seconds_markdown(rows, [5.0, 20.0, 25.0])
   assert "| MinAtar/Breakout | r1 | dqn | - | 2.00 (2k) | - |" in text
+
+
+def test_thinned_curves_keep_a_point_per_frames_and_the_last():
+  curve = [(1.0, 0, 0.1), (2.0, 300, 0.2), (3.0, 500, 0.3), (4.0, 900, 0.4), (5.0, 1000, 0.5),
+           (6.0, 1100, 0.6)]
+  assert report.thinned(curve, 500) == [(1.0, 0, 0.1), (3.0, 500, 0.3), (5.0, 1000, 0.5),
+                                        (6.0, 1100, 0.6)]
+  assert report.thinned(curve, 1) == curve and report.thinned([], 500) == []
 
 
 def test_dqn_greedy_is_the_mean_of_its_episodes_at_its_last_frame(tmp_path):
