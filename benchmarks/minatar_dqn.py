@@ -9,21 +9,25 @@ the same wall-clock.
 
 Both start together, each pinned to half of the CPUs (one core each on 2
 cores; --nopin lets the OS share them; DQN runs one thread, --dqn_threads),
-and are stopped (SIGTERM) after --minutes. With --alone, DQN
-runs first and MuZero after it, each alone on the machine for --minutes (give
-DQN --dqn_threads=0, PyTorch's own thread count, so that both may use every
-core); each curve's wall seconds count from its own start. DQN's curve: its own log line every 1,000 episodes (episode,
-the running average 0.99 * avg + 0.01 * G of its training returns, frames,
-seconds per frame). With --dqn_frames=F, dqn.py runs with its NUM_FRAMES
-constant set to F (the file itself unchanged) and is let finish (up to
---dqn_grace_minutes past the deadline); its saved per-episode returns and
-frame stamps then give the running average after every episode, at wall
-seconds = frames x its measured seconds per frame (a curve by frames even for
-games whose 1,000 episodes take millions of frames, e.g. Freeway). MuZero's: the same running average over its self-play
-episodes in the order they ended, and its greedy evaluations (eval/curve.csv).
-Writes WORKDIR/curves.csv (agent, kind, wall_seconds, frames, return) and
-prints the last value of each at the deadline. --muzero_config= (empty) runs
-DQN alone.
+and are stopped (SIGTERM) after --minutes. With --alone, DQN runs first and
+MuZero after it, each alone on the machine for --minutes (give DQN
+--dqn_threads=0, PyTorch's own thread count, so that both may use every core);
+each curve's wall seconds count from its own start.
+
+DQN's curve: its own log line every 1,000 episodes (episode, the running
+average 0.99 * avg + 0.01 * G of its training returns, frames, seconds per
+frame). With --dqn_frames=F, dqn.py runs with its NUM_FRAMES constant set to F
+(the file itself unchanged) and is let finish (up to --dqn_grace_minutes past
+the deadline); its saved per-episode returns and frame stamps then give the
+running average after every episode, at wall seconds = frames x its measured
+seconds per frame (a curve by frames even for games whose 1,000 episodes take
+millions of frames, e.g. Freeway), and its final network plays
+--dqn_eval_episodes greedy episodes. MuZero's: the same running average over
+its self-play episodes in the order they ended, and its greedy evaluations
+(eval/curve.csv, then the final one of result.json). Writes WORKDIR/curves.csv
+(agent, kind, wall_seconds, frames, return) and prints the last value of each
+at the deadline. --muzero_config= (empty) runs DQN alone; no --dqn_script,
+MuZero alone.
 """
 import csv
 import os
@@ -54,7 +58,7 @@ DQN_EVAL_EPISODES = flags.DEFINE_integer("dqn_eval_episodes", 20, "With --dqn_fr
                                          "episodes of DQN's final network (MuZero's final "
                                          "evaluation plays 20).")
 ALONE = flags.DEFINE_bool("alone", False, "Run DQN, then MuZero, each alone on the machine for "
-                          "--minutes (default: both at once, each with about one core).")
+                          "--minutes (default: both at once, each pinned to one core, --pin).")
 PIN = flags.DEFINE_bool("pin", True, "Run together: pin DQN to the first half of the CPUs and "
                         "MuZero (its learner and actors) to the other half.")
 REBUILD = flags.DEFINE_bool("rebuild", False, "Run nothing: write curves.csv again from the runs "

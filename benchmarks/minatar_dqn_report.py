@@ -10,10 +10,11 @@ episode, dqn.py's own statistic) against the same statistic over MuZero's
 self-play episodes, MuZero's last greedy evaluation, and the game's measured
 random return (pipeline/data/random_baselines.csv). "at F" compares sample
 efficiency, "at W" the return per wall-clock second on this machine (both ran
-at once, each pinned to one core, unless run with --alone). Writes OUT/curves.csv (game column
-added), OUT/table.md, OUT/table_wall.md (each run's two curves at --at_seconds)
-and OUT/curves.png (a row per game: return against frames and against
-wall-clock seconds, random as a dotted line).
+at once, each pinned to one core, unless run with --alone). Writes
+OUT/curves.csv (game column added; a point per --csv_every_frames), OUT/table.md,
+OUT/table_wall.md (each run's two curves at --at_seconds) and OUT/curves.png (a
+row per game: return against frames and against wall-clock seconds, random as a
+dotted line).
 """
 import csv
 import json
@@ -131,8 +132,8 @@ def plot(games, curves, randoms, path: str, labels: Sequence[str]) -> None:
   matplotlib.use("Agg")
   import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
   order = sorted(set(games), key=games.index)
-  rows = max(3.4, 0.13 * 2 * games.count(max(order, key=games.count)) + 1.0)
-  fig, axes = plt.subplots(len(order), 2, figsize=(11.5, rows * len(order)), squeeze=False)
+  row_inches = max(3.4, 0.13 * 2 * games.count(max(order, key=games.count)) + 1.0)  # legend
+  fig, axes = plt.subplots(len(order), 2, figsize=(11.5, row_inches * len(order)), squeeze=False)
   for (ax_frames, ax_wall), game in zip(axes, order):
     for col, (ax, axis, xlabel) in enumerate(((ax_frames, 1, "frames"),
                                              (ax_wall, 0, "wall-clock seconds"))):
