@@ -68,16 +68,17 @@ WORKDIR = flags.DEFINE_string("workdir", None, "Where both runs go (required).")
 # Runs dqn.py with NUM_FRAMES = argv[2], then writes its per-episode data as CSV (argv[3]),
 # then plays argv[4] episodes greedily (argmax Q, the environment as dqn.py trains on it:
 # sticky actions 0.1, at most 5,000 steps as our MinAtar config) with its final network and
-# writes their returns to argv[3] with "_greedy" before ".csv".
+# writes their returns as CSV (argv[5]).
 _DQN_RUNNER = """
 import csv, importlib.util, sys
 import torch
-path, frames, out_csv, episodes = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+path, frames, out_csv, episodes, greedy_csv = (sys.argv[1], int(sys.argv[2]), sys.argv[3],
+                                               int(sys.argv[4]), sys.argv[5])
 spec = importlib.util.spec_from_file_location("dqn", path)
 dqn = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(dqn)
 dqn.NUM_FRAMES = frames
-sys.argv = [path] + sys.argv[5:]
+sys.argv = [path] + sys.argv[6:]
 dqn.main()
 out = sys.argv[sys.argv.index("-o") + 1]
 data = torch.load(out + "_data_and_weights")
@@ -90,7 +91,7 @@ env = dqn.Environment(sys.argv[sys.argv.index("-g") + 1])
 env.seed(12345)
 net = dqn.QNetwork(env.state_shape()[2], env.num_actions()).to(dqn.device)
 net.load_state_dict(data["policy_net_state_dict"])
-with open(out_csv.replace(".csv", "_greedy.csv"), "w", newline="") as f:
+with open(greedy_csv, "w", newline="") as f:
     w = csv.writer(f)
     w.writerow(["episode", "return"])
     for i in range(episodes):
@@ -119,11 +120,11 @@ def _pinned(cpus):
   return None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
 
 
-def _start_dqn(dqn_log: str, dqn_csv: str) -> subprocess.Popen:
+def _start_dqn(dqn_log: str, dqn_csv: str, greedy_csv: str) -> subprocess.Popen:
   dqn_args = ["-g", GAME.value, "-v", "-o", os.path.join(WORKDIR.value, "dqn_out")]
   prefix = ([DQN_SCRIPT.value] if not DQN_FRAMES.value else
             ["-c", _DQN_RUNNER, DQN_SCRIPT.value, str(DQN_FRAMES.value), dqn_csv,
-             str(DQN_EVAL_EPISODES.value)])
+             str(DQN_EVAL_EPISODES.value), greedy_csv])
   env = dict(os.environ)
   if DQN_THREADS.value:
     env["OMP_NUM_THREADS"] = str(DQN_THREADS.value)
@@ -167,18 +168,17 @@ def main(argv):
   os.makedirs(WORKDIR.value, exist_ok=True)
   dqn_log = os.path.join(WORKDIR.value, "dqn.log")
   dqn_csv = os.path.join(WORKDIR.value, "dqn_episodes.csv")
+  greedy_csv = os.path.join(WORKDIR.value, "dqn_episodes_greedy.csv")
   mz_dir = os.path.join(WORKDIR.value, "muzero")
   starts = []
   if DQN_SCRIPT.value:
-    starts.append(("dqn", lambda: _start_dqn(dqn_log, dqn_csv)))
+    starts.append(("dqn", lambda: _start_dqn(dqn_log, dqn_csv, greedy_csv)))
   if MUZERO_CONFIG.value:
     starts.append(("muzero", lambda: _start_muzero(mz_dir)))
-  if REBUILD.value:
-    pass  # the runs are there: only curves.csv is written again
-  elif ALONE.value:  # one after the other, each with the whole machine
+  if ALONE.value and not REBUILD.value:  # one after the other, each with the whole machine
     for name, start in starts:
       _run_for({name: start()})
-  else:
+  elif not REBUILD.value:  # (--rebuild: the runs are there, only curves.csv is written again)
     _run_for({name: start() for name, start in starts})
   rows = []
   if DQN_SCRIPT.value:
@@ -186,7 +186,7 @@ def main(argv):
     rows = [("dqn", "train_running_avg", *r) for r in
             (dqn_episode_curve(dqn_csv, log_text) if os.path.exists(dqn_csv) else dqn_curve(log_text))]
     rows += [("dqn", "greedy_eval", *r) for r in
-             dqn_greedy(dqn_csv.replace(".csv", "_greedy.csv"), log_text, DQN_FRAMES.value)]
+             dqn_greedy(greedy_csv, log_text, DQN_FRAMES.value)]
   if MUZERO_CONFIG.value:
     play, evals = muzero_curves(mz_dir)
     rows += [("muzero", "selfplay_running_avg", *r) for r in play]

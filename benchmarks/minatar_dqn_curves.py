@@ -20,11 +20,16 @@ def dqn_curve(log_text: str):
           for m in _DQN_LINE.finditer(log_text)]
 
 
+def _seconds_per_frame(log_text: str) -> float:
+  """The seconds per frame of dqn.py's last log line (nan without one)."""
+  per_frame = re.findall(r"Avg return: [-\d.e]+ \| Time per frame: ([\d.e-]+)", log_text)
+  return float(per_frame[-1]) if per_frame else float("nan")
+
+
 def dqn_episode_curve(episodes_csv: str, log_text: str):
   """[(wall seconds, frames, running average)] after each DQN episode, from its saved
   per-episode data; wall = frames x the seconds per frame of its final log line."""
-  per_frame = re.findall(r"Avg return: [-\d.e]+ \| Time per frame: ([\d.e-]+)", log_text)
-  seconds_per_frame = float(per_frame[-1]) if per_frame else float("nan")
+  seconds_per_frame = _seconds_per_frame(log_text)
   rows = list(csv.DictReader(open(episodes_csv)))
   out, avg = [], 0.0
   for i, row in enumerate(rows):
@@ -42,8 +47,7 @@ def dqn_greedy(greedy_csv: str, log_text: str, frames: int):
   if not os.path.exists(greedy_csv):
     return []
   returns = [float(r["return"]) for r in csv.DictReader(open(greedy_csv))]
-  per_frame = re.findall(r"Avg return: [-\d.e]+ \| Time per frame: ([\d.e-]+)", log_text)
-  seconds_per_frame = float(per_frame[-1]) if per_frame else float("nan")
+  seconds_per_frame = _seconds_per_frame(log_text)
   return [(frames * seconds_per_frame, frames, sum(returns) / len(returns))] if returns else []
 
 
