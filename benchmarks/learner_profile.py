@@ -1,6 +1,6 @@
 """Where a learner step's time goes, one TF thread, synthetic batches.
 
-    ./run.sh bench learner_profile --config=configs/minatar.py
+    ./run.sh bench learner_profile --config=configs/minatar.py [--set=learner.batch_size=16 ...]
 
 Prints one JSON line: ms per call of the representation, dynamics and
 prediction (forward, batch B), the K-step unroll forward and forward +
@@ -22,7 +22,7 @@ from absl import app, flags
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # learner_throughput defines --config (and its other flags) for this script too.
-from learner_throughput import CONFIG, as_sample, load_config, synthetic_sequences  # noqa: E402
+from learner_throughput import CONFIG, SETS, as_sample, load_config, synthetic_sequences  # noqa: E402
 
 CALLS = flags.DEFINE_integer("calls", 30, "Timed calls per measurement.")
 
@@ -42,7 +42,7 @@ def profile_step(config_path, jit, calls):
   from pipeline.learner.learner import Learner
   from pipeline.parts import learner_from
   from pipeline.learner.train_step import moving_average, random_draws, unroll
-  config, _ = load_config(config_path, [f"learner.jit_compile={jit}"])
+  config, _ = load_config(config_path, [*SETS.value, f"learner.jit_compile={jit}"])
   env = registry.make_from_config(config, seed=0)
   obs_spec, num_actions = env.observation_spec(), env.action_spec().num_values
   shape = tuple(obs_spec.shape)
@@ -107,12 +107,12 @@ def main(argv):
             "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
   for jit in (False, True):
     result["xla" if jit else "default"] = profile_step(CONFIG.value, jit, CALLS.value)
-  config, _ = load_config(CONFIG.value, [])
-  if config.network.torso != "mlp":
-    from pipeline.envs import registry
-    from pipeline.networks.muzero_net import make_network
-    env = registry.make_from_config(config, seed=0)
-    net = make_network(config, env.observation_spec().shape, env.action_spec().num_values)
+  config, _ = load_config(CONFIG.value, SETS.value)
+  from pipeline.envs import registry
+  from pipeline.networks.muzero_net import make_network
+  env = registry.make_from_config(config, seed=0)
+  net = make_network(config, env.observation_spec().shape, env.action_spec().num_values)
+  if len(net.latent_shape) == 3:  # a convolutional latent [H, W, C]
     result["conv3x3"] = conv_rates(net.latent_shape, config.learner.batch_size)
   print(json.dumps(result))
 

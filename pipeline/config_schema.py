@@ -38,10 +38,10 @@ def base_config() -> ml_collections.ConfigDict:
   c.env.sticky_action_prob = 0.1
 
   c.network = ml_collections.ConfigDict()
-  c.network.torso = "mlp"          # "mlp" (vector obs), "resconv" (images) or "atari"
+  c.network.torso = "mlp"          # "mlp" (vector obs), "convmlp", "resconv" (images) or "atari"
   c.network.hidden_sizes = (64, 64)  # MLP torso widths
   c.network.latent_size = 64         # MLP latent size
-  c.network.channels = 32            # resconv channels
+  c.network.channels = 32            # resconv / atari channels; convmlp: its one convolution's
   c.network.num_blocks = 2           # resconv / atari residual blocks (atari: per function)
   # "atari" torso (MuZero's Atari network): residual blocks in the three
   # downsampling stages (at H/2, H/4 and H/8; MuZero: 2, 3, 3). The first stage
@@ -182,7 +182,7 @@ def base_config() -> ml_collections.ConfigDict:
 
 
 _CHOICES = {
-    "network.torso": ("mlp", "resconv", "atari"),
+    "network.torso": ("mlp", "convmlp", "resconv", "atari"),
     "learner.optimizer": ("adam",),
     "replay.kind": ("prioritised", "queue"),
     "search.unvisited_q": ("parent", "zero", "min"),

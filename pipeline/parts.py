@@ -45,10 +45,10 @@ class EnvConfig:
 
 @dataclasses.dataclass(frozen=True)
 class NetworkConfig:
-  torso: str                     # "mlp" (vector observations), "resconv" or "atari" (images)
+  torso: str                     # "mlp" (vector observations), "convmlp", "resconv" or "atari" (images)
   hidden_sizes: Tuple[int, ...]  # MLP torso widths
   latent_size: int               # MLP latent size
-  channels: int                  # resconv / atari channels
+  channels: int                  # resconv / atari channels; convmlp: its one convolution's
   num_blocks: int                # resconv / atari residual blocks
   downsample_blocks: Tuple[int, int, int]  # atari: residual blocks of its downsampling stages
   head_hidden: int               # hidden width of the heads

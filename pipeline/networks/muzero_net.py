@@ -4,7 +4,10 @@
   dynamics: latent, action [B] -> next latent [B, *latent], reward logits [B, 2 Sr + 1]
   prediction: latent -> policy logits [B, A], value logits [B, 2 Sv + 1]
 
-Torsos: "mlp" for vector observations (latent [B, latent_size]); "resconv" for
+Torsos: "mlp" for vector observations (latent [B, latent_size]); "convmlp" for
+small images [B, H, W, C]: one 3x3 convolution (channels, no padding, ReLU, as
+MinAtar's DQN) before the "mlp" representation, the "mlp" dynamics (latent
+[B, latent_size]); "resconv" for
 image observations [B, H, W, C] (latent [B, H, W, channels], residual blocks,
 the action given to the dynamics as one-hot planes); "atari", MuZero's Atari
 network (Schrittwieser et al. 2020, appendix "Network Architecture"): uint8
@@ -113,10 +116,12 @@ class MuZeroNetwork(tf.Module):
     self.value_bins = 2 * config.value_support + 1
     self.reward_bins = 2 * config.reward_support + 1
     self.torso = config.torso
-    if config.torso == "mlp":
+    if config.torso in ("mlp", "convmlp"):
+      stem = ([keras.layers.Conv2D(config.channels, 3, activation="relu")]
+              if config.torso == "convmlp" else [])
       self.representation = keras.Sequential(
-          [keras.layers.Flatten(), _mlp(config.hidden_sizes, "repr_mlp"),
-           keras.layers.Dense(config.latent_size), ScaleToUnit()], name="representation")
+          stem + [keras.layers.Flatten(), _mlp(config.hidden_sizes, "repr_mlp"),
+                  keras.layers.Dense(config.latent_size), ScaleToUnit()], name="representation")
       self.dynamics_torso = keras.Sequential(
           [_mlp(config.hidden_sizes, "dyn_mlp"), keras.layers.Dense(config.latent_size)],
           name="dynamics")
@@ -163,7 +168,7 @@ class MuZeroNetwork(tf.Module):
   def dynamics(self, latent: tf.Tensor, action: tf.Tensor) -> Tuple[tf.Tensor, tf.Tensor]:
     """latent [B, *L], action [B] -> next latent [B, *L], reward logits [B, 2Sr + 1]."""
     one_hot = tf.one_hot(tf.cast(action, tf.int32), self.num_actions)
-    if self.torso == "mlp":
+    if latent.shape.rank == 2:  # a flat latent ("mlp", "convmlp")
       x = tf.concat([latent, one_hot], axis=-1)
     else:
       shape = tf.shape(latent)

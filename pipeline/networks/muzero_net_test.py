@@ -1,4 +1,4 @@
-"""Network shapes, [0, 1] latents and weight round trips for both torsos."""
+"""Network shapes, [0, 1] latents and weight round trips for the torsos."""
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -7,7 +7,8 @@ from pipeline import config_schema
 from pipeline.networks import muzero_net
 
 
-@pytest.mark.parametrize("torso,obs_shape", [("mlp", (4,)), ("resconv", (10, 10, 4))])
+@pytest.mark.parametrize("torso,obs_shape", [("mlp", (4,)), ("resconv", (10, 10, 4)),
+                                             ("convmlp", (10, 10, 4))])
 def test_shapes_and_latent_range(torso, obs_shape):
   c = config_schema.base_config()
   c.network.torso = torso
@@ -37,3 +38,17 @@ def test_weights_round_trip_between_networks():
   obs = tf.random.normal((5, 4))
   np.testing.assert_allclose(a.initial_inference(obs).value_logits.numpy(),
                              b.initial_inference(obs).value_logits.numpy(), rtol=1e-6)
+
+
+def test_convmlp_is_a_dqn_stem_before_the_mlp():
+  """One unpadded 3x3 convolution (MinAtar's DQN), then the MLP: parameters by hand."""
+  c = config_schema.base_config()
+  c.network.torso = "convmlp"
+  c.network.channels, c.network.hidden_sizes, c.network.latent_size = 16, (32,), 24
+  net = muzero_net.make_network(c, (10, 10, 4), 6)
+  conv = 3 * 3 * 4 * 16 + 16
+  mlp = (8 * 8 * 16) * 32 + 32 + 32 * 24 + 24
+  assert sum(int(np.prod(w.shape)) for w in net.representation.weights) == conv + mlp
+  assert net.latent_shape == (24,)
+  dynamics = (24 + 6) * 32 + 32 + 32 * 24 + 24  # the "mlp" dynamics on latent + one-hot action
+  assert sum(int(np.prod(w.shape)) for w in net.dynamics_torso.weights) == dynamics
