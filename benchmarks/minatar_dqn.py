@@ -24,10 +24,13 @@ seconds per frame (a curve by frames even for games whose 1,000 episodes take
 millions of frames, e.g. Freeway), and its final network plays
 --dqn_eval_episodes greedy episodes. MuZero's: the same running average over
 its self-play episodes in the order they ended, and its greedy evaluations
-(eval/curve.csv, then the final one of result.json). Writes WORKDIR/curves.csv
+(eval/curve.csv, then the final one of result.json, or, for a run the deadline
+stopped, --dqn_eval_episodes played by its newest checkpoint after the deadline). Writes WORKDIR/curves.csv
 (agent, kind, wall_seconds, frames, return) and prints the last value of each
 at the deadline. --muzero_config= (empty) runs DQN alone; no --dqn_script,
-MuZero alone.
+MuZero alone. MuZero keeps its config's learner.num_steps, over which its
+schedules (learning rate, acting temperature) run; a run that reaches it before
+the deadline ends there.
 """
 import csv
 import os
@@ -133,13 +136,29 @@ def _start_dqn(dqn_log: str, dqn_csv: str, greedy_csv: str) -> subprocess.Popen:
       stderr=subprocess.STDOUT, cwd=WORKDIR.value, env=env, preexec_fn=_pinned(_cpu_halves()[0]))
 
 
+def _muzero_flags(mz_dir: str):
+  return [f"--config={MUZERO_CONFIG.value}", f"--config.env.name=MinAtar/{NAMES[GAME.value]}",
+          f"--config.seed={SEED.value}", *[f"--config.{s}" for s in SETS.value],
+          f"--workdir={mz_dir}"]
+
+
 def _start_muzero(mz_dir: str) -> subprocess.Popen:
-  cmd = [sys.executable, "-m", "pipeline.jobs.pipeline", f"--config={MUZERO_CONFIG.value}",
-         f"--config.env.name=MinAtar/{NAMES[GAME.value]}", f"--config.seed={SEED.value}",
-         "--config.learner.num_steps=10000000", *[f"--config.{s}" for s in SETS.value],
-         f"--workdir={mz_dir}"]
+  cmd = [sys.executable, "-m", "pipeline.jobs.pipeline", *_muzero_flags(mz_dir)]
   return subprocess.Popen(cmd, stdout=open(os.path.join(WORKDIR.value, "muzero.log"), "w"),
                           stderr=subprocess.STDOUT, preexec_fn=_pinned(_cpu_halves()[1]))
+
+
+def _evaluate_at_deadline(mz_dir: str) -> None:
+  """A MuZero run the deadline stopped has no final evaluation: its newest checkpoint plays
+  --dqn_eval_episodes greedy episodes (the evaluate stage, MUZERO/eval/summary.json), as
+  DQN's final network does."""
+  if (os.path.exists(os.path.join(mz_dir, "result.json"))
+      or not os.path.isdir(os.path.join(mz_dir, "checkpoints"))):
+    return
+  cmd = [sys.executable, "-m", "pipeline.jobs.evaluate", *_muzero_flags(mz_dir),
+         f"--num_episodes={DQN_EVAL_EPISODES.value}"]
+  with open(os.path.join(WORKDIR.value, "muzero_eval.log"), "w") as log:
+    subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False)
 
 
 def _run_for(procs: Dict[str, subprocess.Popen]) -> None:
@@ -180,6 +199,8 @@ def main(argv):
       _run_for({name: start()})
   elif not REBUILD.value:  # (--rebuild: the runs are there, only curves.csv is written again)
     _run_for({name: start() for name, start in starts})
+  if MUZERO_CONFIG.value and not REBUILD.value:
+    _evaluate_at_deadline(mz_dir)
   rows = []
   if DQN_SCRIPT.value:
     log_text = open(dqn_log).read()

@@ -53,7 +53,7 @@ def dqn_greedy(greedy_csv: str, log_text: str, frames: int):
 
 def muzero_curves(workdir: str):
   """(self-play [(wall s, frames, running average)], eval [(wall s, frames, mean return)]):
-  the periodic evaluations, then the final one (result.json; its wall includes the evaluation)."""
+  the evaluations as muzero_evals reads them."""
   sys.path.insert(0, os.getcwd())
   from pipeline import records
   from pipeline.scoring.scores import run_timeline
@@ -66,13 +66,25 @@ def muzero_curves(workdir: str):
   for wall, f, g in zip(walls, frames, returns):  # wall_time is float32: coarse, for the x-axis only
     avg = 0.99 * avg + 0.01 * g
     play.append((wall - start, int(f), avg))
+  return play, muzero_evals(workdir, play)
+
+
+def muzero_evals(workdir: str, play):
+  """[(wall s, frames, mean greedy return)]: eval/curve.csv's periodic evaluations, then the
+  final one of result.json (its wall includes the evaluation) or, for a run stopped before its
+  end, eval/summary.json's (the evaluate stage on its newest checkpoint) placed at play's
+  last point."""
   evals = []
   path = os.path.join(workdir, "eval", "curve.csv")
   if os.path.exists(path):
     for row in csv.DictReader(open(path)):
       evals.append((float(row["wall_seconds"]), int(row["env_frames"]), float(row["eval_return_mean"])))
   result = os.path.join(workdir, "result.json")
+  at_deadline = os.path.join(workdir, "eval", "summary.json")
   if os.path.exists(result):  # the final evaluation, after the last learner step
     r = json.load(open(result))
     evals.append((float(r["wall_seconds"]), int(r["env_frames"]), float(r["eval_return_mean"])))
-  return play, evals
+  elif os.path.exists(at_deadline) and play:
+    r = json.load(open(at_deadline))
+    evals.append((play[-1][0], play[-1][1], float(r["eval_return_mean"])))
+  return evals

@@ -12,7 +12,12 @@ configs/minatar.py with another network and the learner settings it allows:
     residual-convolution recipe's ~32;
   * learner: batch 32 (more updates per frame at the same 64 samples per insert),
     XLA-compiled (it pays for dense layers; not for the recipe's convolutions),
-    50,000 steps (about 230k frames: 11 minutes on one core beside DQN on the other).
+    80,000 steps (~85 a second with the machine's 2 cores to itself: 11 minutes make
+    ~55,000 steps and ~270k frames);
+  * acting temperature 1 for the first 10% of the steps, 0.5 to 20%, 0.25 after (the
+    recipe's halves and quarters leave an 11-minute race at temperature 1 most of the
+    time): SpaceInvaders, alone on 2 cores, 11.8 at 240 s against 8.0 and 14.8 at
+    ~645 s against 13.8 (one seed, docs/minatar_dqn_s17/).
 Measured against DQN, each on one core (docs/minatar_dqn_s16/, BENCHMARKS.md "DQN-sized
 functions (session 16)"): ahead on Breakout for the first 4 minutes and level after;
 far behind on SpaceInvaders (12.3 against 21-24 after 10 minutes), as every MuZero
@@ -35,5 +40,6 @@ def get_config():
   c.network.latent_size = 128
   c.learner.batch_size = 32
   c.learner.jit_compile = True
-  c.learner.num_steps = 50_000
+  c.learner.num_steps = 80_000
+  c.search.temperature_schedule = ((0.0, 1.0), (0.1, 0.5), (0.2, 0.25))
   return c

@@ -38,6 +38,21 @@ def test_dqn_episode_curve_is_the_running_average_at_each_episode_end(tmp_path):
       (5.0, 10, 0.01), (15.0, 30, 0.99 * 0.01 + 0.03)]
 
 
+def test_muzero_evaluations_end_with_the_final_one_or_the_deadline_one(tmp_path):
+  play = [(1.0, 10, 0.1), (9.0, 90, 0.5)]
+  (tmp_path / "eval").mkdir()
+  (tmp_path / "eval" / "curve.csv").write_text("wall_seconds,env_frames,eval_return_mean\n4.0,40,2.0\n")
+  assert minatar_dqn_curves.muzero_evals(str(tmp_path), play) == [(4.0, 40, 2.0)]
+  # Stopped by the deadline: the evaluate stage's summary, placed at the last self-play point.
+  (tmp_path / "eval" / "summary.json").write_text('{"eval_return_mean": 3.5, "learner_step": 7}')
+  assert minatar_dqn_curves.muzero_evals(str(tmp_path), play) == [(4.0, 40, 2.0), (9.0, 90, 3.5)]
+  assert minatar_dqn_curves.muzero_evals(str(tmp_path), []) == [(4.0, 40, 2.0)]
+  # Finished: result.json's final evaluation, not the summary.
+  (tmp_path / "result.json").write_text(
+      '{"wall_seconds": 12.0, "env_frames": 100, "eval_return_mean": 4.5}')
+  assert minatar_dqn_curves.muzero_evals(str(tmp_path), play) == [(4.0, 40, 2.0), (12.0, 100, 4.5)]
+
+
 def test_returns_at_fixed_wall_clock_seconds():
   curves = {("dqn", "train_running_avg"): [(10.0, 1000, 1.0), (20.0, 2500, 2.0)],
             ("muzero", "selfplay_running_avg"): [(15.0, 900, 0.5), (30.0, 1800, 3.0)]}
