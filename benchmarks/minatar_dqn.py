@@ -23,7 +23,9 @@ running average after every episode, at wall seconds = frames x its measured
 seconds per frame (a curve by frames even for games whose 1,000 episodes take
 millions of frames, e.g. Freeway), and its final network plays
 --dqn_eval_episodes greedy episodes. MuZero's: the same running average over
-its self-play episodes in the order they ended, and its greedy evaluations
+its self-play episodes in the order they ended, at wall seconds from its launch
+(WORKDIR/muzero_started_at.json; runs made before that file existed: from its
+first episode's end, which is minutes late on Freeway), and its greedy evaluations
 (eval/curve.csv, then the final one of result.json, or, for a run the deadline
 stopped, --dqn_eval_episodes played by its newest checkpoint after the deadline). Writes WORKDIR/curves.csv
 (agent, kind, wall_seconds, frames, return) and prints the last value of each
@@ -33,6 +35,7 @@ schedules (learning rate, acting temperature) run; a run that reaches it before
 the deadline ends there.
 """
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -43,7 +46,8 @@ from typing import Dict
 from absl import app, flags
 
 sys.path.insert(0, os.getcwd())
-from benchmarks.minatar_dqn_curves import NAMES, dqn_curve, dqn_episode_curve, dqn_greedy, muzero_curves  # pylint: disable=g-import-not-at-top
+from benchmarks.minatar_dqn_curves import (  # pylint: disable=g-import-not-at-top
+    NAMES, STARTED_AT, dqn_curve, dqn_episode_curve, dqn_greedy, muzero_curves, started_at)
 
 GAME = flags.DEFINE_string("game", "breakout", "MinAtar game id (asterix, breakout, freeway, seaquest, space_invaders).")
 MINUTES = flags.DEFINE_float("minutes", 20.0, "Wall-clock of both runs.")
@@ -144,6 +148,8 @@ def _muzero_flags(mz_dir: str):
 
 def _start_muzero(mz_dir: str) -> subprocess.Popen:
   cmd = [sys.executable, "-m", "pipeline.jobs.pipeline", *_muzero_flags(mz_dir)]
+  with open(os.path.join(WORKDIR.value, STARTED_AT), "w") as f:  # MuZero's wall-clock origin
+    json.dump({"unix_seconds": time.time()}, f)
   return subprocess.Popen(cmd, stdout=open(os.path.join(WORKDIR.value, "muzero.log"), "w"),
                           stderr=subprocess.STDOUT, preexec_fn=_pinned(_cpu_halves()[1]))
 
@@ -209,7 +215,7 @@ def main(argv):
     rows += [("dqn", "greedy_eval", *r) for r in
              dqn_greedy(greedy_csv, log_text, DQN_FRAMES.value)]
   if MUZERO_CONFIG.value:
-    play, evals = muzero_curves(mz_dir)
+    play, evals = muzero_curves(mz_dir, started_at(WORKDIR.value))
     rows += [("muzero", "selfplay_running_avg", *r) for r in play]
     rows += [("muzero", "greedy_eval", *r) for r in evals]
   with open(os.path.join(WORKDIR.value, "curves.csv"), "w", newline="") as f:

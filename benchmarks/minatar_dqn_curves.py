@@ -51,9 +51,30 @@ def dqn_greedy(greedy_csv: str, log_text: str, frames: int):
   return [(frames * seconds_per_frame, frames, sum(returns) / len(returns))] if returns else []
 
 
-def muzero_curves(workdir: str):
+STARTED_AT = "muzero_started_at.json"  # in a bench workdir: when the bench launched MuZero
+
+
+def started_at(bench_workdir: str):
+  """The unix time the bench launched MuZero, or None (runs made before it recorded it)."""
+  path = os.path.join(bench_workdir, STARTED_AT)
+  return json.load(open(path))["unix_seconds"] if os.path.exists(path) else None
+
+
+def self_play_curve(walls, frames, returns, start=None):
+  """[(wall s, frames, running average 0.99 of the returns)] at each episode's end, the wall
+  counted from start (unix s; None: from the first episode's end)."""
+  origin = walls[0] if start is None and len(walls) else start
+  play, avg = [], 0.0
+  for wall, f, g in zip(walls, frames, returns):
+    avg = 0.99 * avg + 0.01 * g
+    play.append((wall - origin, int(f), avg))
+  return play
+
+
+def muzero_curves(workdir: str, start=None):
   """(self-play [(wall s, frames, running average)], eval [(wall s, frames, mean return)]):
-  the evaluations as muzero_evals reads them."""
+  the self-play curve as self_play_curve makes it from start, the evaluations as
+  muzero_evals reads them."""
   sys.path.insert(0, os.getcwd())
   from pipeline import records
   from pipeline.scoring.scores import run_timeline
@@ -61,11 +82,7 @@ def muzero_curves(workdir: str):
   episodes = records.read_episodes(open(pointer).read().strip(), kind="selfplay") if os.path.exists(pointer) else []
   frames, returns = run_timeline(episodes)
   walls = sorted(e["wall_time"] for e in episodes)
-  start = walls[0] if walls else 0.0
-  play, avg = [], 0.0
-  for wall, f, g in zip(walls, frames, returns):  # wall_time is float32: coarse, for the x-axis only
-    avg = 0.99 * avg + 0.01 * g
-    play.append((wall - start, int(f), avg))
+  play = self_play_curve(walls, frames, returns, start)
   return play, muzero_evals(workdir, play)
 
 

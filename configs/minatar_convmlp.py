@@ -18,10 +18,10 @@ configs/minatar.py with another network and the learner settings it allows:
     recipe's halves and quarters leave an 11-minute race at temperature 1 most of the
     time): SpaceInvaders, alone on 2 cores, 11.8 at 240 s against 8.0 and 14.8 at
     ~645 s against 13.8 (one seed, docs/minatar_dqn_s17/).
-Measured against DQN, each on one core (docs/minatar_dqn_s16/, BENCHMARKS.md "DQN-sized
-functions (session 16)"): ahead on Breakout for the first 4 minutes and level after;
-far behind on SpaceInvaders (12.3 against 21-24 after 10 minutes), as every MuZero
-variant so far. The studies keep configs/minatar.py (their committed results are its).
+Measured against DQN with the machine to itself (docs/minatar_dqn_s17/, BENCHMARKS.md
+"MuZero with the machine to itself"): ahead on Breakout, Seaquest and Freeway by training
+returns; behind on SpaceInvaders (12.6-13.8 against 21-24 after 10 minutes) and Asterix
+(the random level). The studies keep configs/minatar.py (their committed results are its).
 """
 import importlib.util
 import os

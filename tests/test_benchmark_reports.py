@@ -53,6 +53,18 @@ def test_muzero_evaluations_end_with_the_final_one_or_the_deadline_one(tmp_path)
   assert minatar_dqn_curves.muzero_evals(str(tmp_path), play) == [(4.0, 40, 2.0), (12.0, 100, 4.5)]
 
 
+def test_the_self_play_curve_counts_from_muzero_s_launch(tmp_path):
+  walls, frames, returns = [1000.0, 1010.0], [100, 300], [2.0, 4.0]
+  # Launched at 900 (a Freeway run's first episodes end minutes after its start).
+  assert minatar_dqn_curves.self_play_curve(walls, frames, returns, 900.0) == [
+      (100.0, 100, 0.02), (110.0, 300, 0.99 * 0.02 + 0.04)]
+  # Without a recorded launch (older runs): from the first episode's end.
+  assert minatar_dqn_curves.self_play_curve(walls, frames, returns)[0][0] == 0.0
+  assert minatar_dqn_curves.started_at(str(tmp_path)) is None
+  (tmp_path / minatar_dqn_curves.STARTED_AT).write_text('{"unix_seconds": 900.5}')
+  assert minatar_dqn_curves.started_at(str(tmp_path)) == 900.5
+
+
 def test_returns_at_fixed_wall_clock_seconds():
   curves = {("dqn", "train_running_avg"): [(10.0, 1000, 1.0), (20.0, 2500, 2.0)],
             ("muzero", "selfplay_running_avg"): [(15.0, 900, 0.5), (30.0, 1800, 3.0)]}
