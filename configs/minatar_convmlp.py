@@ -21,7 +21,11 @@ configs/minatar.py with another network and the learner settings it allows:
 Measured against DQN with the machine to itself (docs/minatar_dqn_s17/, BENCHMARKS.md
 "MuZero with the machine to itself"): ahead on Breakout, Seaquest and Freeway by training
 returns; behind on SpaceInvaders (12.6-13.8 against 21-24 after 10 minutes) and Asterix
-(the random level). The studies keep configs/minatar.py (their committed results are its).
+(the random level). Asterix has its own recipe, configs/minatar_smallconv.py (a spatial
+latent: ahead of DQN from 240 s, docs/minatar_dqn_s18/). SpaceInvaders' plateau is an agent
+that parks at an edge and a model that cannot value the escape it never takes there
+(docs/minatar_dqn_s18/); stronger root noise or search.acting_epsilon did not lift it to
+DQN's level. The studies keep configs/minatar.py (their committed results are its).
 """
 import importlib.util
 import os

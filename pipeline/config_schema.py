@@ -62,6 +62,9 @@ def base_config() -> ml_collections.ConfigDict:
   c.search.dirichlet_fraction = 0.3
   # Temperature schedule: (fraction of the frame budget reached, temperature).
   c.search.temperature_schedule = ((0.0, 1.0), (0.5, 0.5), (0.75, 0.25))
+  # Self-play only: the chance that a step's action is uniform at random instead of
+  # the search's (policies.with_epsilon; the stored behaviour accounts for it). 0: MuZero.
+  c.search.acting_epsilon = 0.0
   c.search.unvisited_q = "parent"   # "parent" (parent's value) or "zero" or "min"
   # "compiled": the whole search as one XLA program (pipeline/search/compiled.py);
   # "reference": the numpy search (pipeline/search/mcts.py), one TF call per simulation.
@@ -205,7 +208,7 @@ _POSITIVE = (
 _NON_NEGATIVE = ("learner.stop_at_step", "learner.stop_after_seconds", "search.gumbel_scale", "learner.max_grad_norm", "learner.milestone_checkpoints", "past_policies.start_step", "past_policies.sequences_per_step", "env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
                  "network.num_blocks")
 _UNIT = ("discount", "learner.td_lambda", "learner.target_update_rate",
-         "learner.search_update_rate", "search.dirichlet_fraction",
+         "learner.search_update_rate", "search.dirichlet_fraction", "search.acting_epsilon",
          "env.repeat_action_probability", "env.sticky_action_prob")
 
 

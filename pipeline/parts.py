@@ -77,6 +77,7 @@ class ActorConfig:
   schedule_steps: int                # the learner steps the temperature schedule spans
   implementation: str = "compiled"   # of the search: "compiled" or "reference"
   write_reanalyse_source: bool = False  # also insert each sequence for reanalyse
+  epsilon: float = 0.0               # chance of a uniform random action (policies.with_epsilon)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -235,7 +236,8 @@ def actor_from(config) -> ActorConfig:
       temperature_schedule=tuple(tuple(float(x) for x in e)
                                  for e in config.search.temperature_schedule),
       schedule_steps=config.learner.num_steps, implementation=config.search.implementation,
-      write_reanalyse_source=bool(config.reanalyse.enabled))
+      write_reanalyse_source=bool(config.reanalyse.enabled),
+      epsilon=float(config.search.acting_epsilon))
 
 
 def reanalyse_from(config) -> ReanalyseConfig:

@@ -13,8 +13,10 @@ def test_the_actor_config_carries_what_it_read_from_the_learner_and_replay_secti
   c.env.name, c.learner.unroll_steps, c.learner.num_steps = "MinAtar/Freeway", 7, 1234
   c.learner.stop_at_step = 600  # the temperature schedule still spans num_steps
   c.replay.sequence_length, c.replay.sequence_overlap = 30, 12
+  c.search.acting_epsilon = 0.05
   config_schema.validate(c)
   a = parts.actor_from(c)
+  assert a.epsilon == 0.05
   assert a.sequences == parts.SequenceConfig(length=30, overlap=12, pad_steps=7, discount=0.99,
                                              td_lambda=c.learner.td_lambda,
                                              priority_exponent=c.replay.priority_exponent)

@@ -29,8 +29,11 @@ class Decision(NamedTuple):
 
 
 def decide(fns: ModelFns, observations: np.ndarray, search_config: base.SearchConfig,
-           rng: np.random.Generator, add_noise: bool, temperature: float) -> Decision:
-  """Searches from every observation [B, *obs] at once and picks actions."""
+           rng: np.random.Generator, add_noise: bool, temperature: float,
+           epsilon: float = 0.0) -> Decision:
+  """Searches from every observation [B, *obs] at once and picks actions; with
+  epsilon > 0 each action is uniform at random with that probability
+  (policies.with_epsilon; behaviour accounts for it)."""
   if getattr(fns, "implementation", "reference") == "compiled":
     shape = (len(observations), fns.network.num_actions)
     if search_config.kind == "gumbel":  # the same draw as policies.gumbel_muzero_policy
@@ -45,5 +48,6 @@ def decide(fns: ModelFns, observations: np.ndarray, search_config: base.SearchCo
   else:
     out = policies.policy_for(search_config)(fns.root(observations), fns.recurrent,
                                              search_config, rng, add_noise, temperature)
+  out = policies.with_epsilon(out, epsilon, rng)
   return Decision(out.actions, out.action_weights.astype(np.float32),
                   np.asarray(out.root_value, np.float32), out.behaviour.astype(np.float32))

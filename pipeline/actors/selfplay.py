@@ -138,7 +138,7 @@ class SelfPlayActor:
         self.poll_parameters()
       temp = temperature(cfg.temperature_schedule, max(self.version, 0) / cfg.schedule_steps)
       obs = np.stack([ts.observation for ts in timesteps])
-      d = acting.decide(self.fns, obs, self.search_config, self.rng, True, temp)
+      d = acting.decide(self.fns, obs, self.search_config, self.rng, True, temp, cfg.epsilon)
       for i, ts in enumerate(timesteps):
         if ts.last():
           # The final observation: value 0 and discount 0 after a termination,

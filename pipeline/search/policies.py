@@ -78,6 +78,27 @@ def from_visits(out, temperature: float, rng: np.random.Generator,
                       np.asarray(out.root_value, np.float32), out)
 
 
+def with_epsilon(out: PolicyOutput, epsilon: float, rng: np.random.Generator) -> PolicyOutput:
+  """Epsilon-exploration over any acting rule: each row's action is, with
+  probability epsilon, replaced by one drawn uniformly over the A actions.
+
+  acting_probs [B, A] become (1 - epsilon) acting_probs + epsilon / A and behaviour
+  [B] that of the action taken (exact for pUCT; for Gumbel, as its behaviour is,
+  the improved policy's); the policy target is unchanged. epsilon 0 returns `out`
+  and draws nothing from rng.
+  """
+  if epsilon <= 0.0:
+    return out
+  acting = np.asarray(out.acting_probs, np.float64)
+  batch, num_actions = acting.shape
+  explore = rng.random(batch) < epsilon
+  uniform = rng.integers(num_actions, size=batch)
+  actions = np.where(explore, uniform, out.actions).astype(np.asarray(out.actions).dtype)
+  mixed = (1.0 - epsilon) * acting + epsilon / num_actions
+  return out._replace(actions=actions, acting_probs=mixed,
+                      behaviour=mixed[np.arange(batch), actions])
+
+
 def from_gumbel(out) -> PolicyOutput:
   """Gumbel MuZero's PolicyOutput from the compiled search's output (its
   action [B] and improved policy [B, A])."""

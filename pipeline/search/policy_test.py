@@ -1,6 +1,7 @@
-"""Tests of the numpy root-noise and acting helpers (policy.py)."""
+"""Tests of the numpy root-noise and acting helpers (policy.py, policies.with_epsilon)."""
 import numpy as np
 
+from pipeline.search import policies
 from pipeline.search import policy
 
 
@@ -51,3 +52,31 @@ def test_select_actions_never_invalid():
     actions = policy.select_actions(np.ones((200, 3), int), temperature, rng,
                                     np.tile(invalid, (200, 1)))
     assert not (actions == 1).any()
+
+
+# --------------------------------------------------------------------------
+# Epsilon-exploration over a finished acting decision (policies.with_epsilon).
+
+
+def _greedy_output(batch):
+  acting = np.tile([[0.0, 1.0, 0.0, 0.0]], (batch, 1))  # the search always picks action 1
+  return policies.PolicyOutput(np.ones(batch, np.int64), np.full((batch, 4), 0.25), acting,
+                               np.ones(batch), np.zeros(batch, np.float32), None)
+
+
+def test_with_epsilon_frequencies_and_behaviour():
+  out = policies.with_epsilon(_greedy_output(40000), 0.2, np.random.default_rng(0))
+  # P(1) = 0.8 + 0.2 / 4 = 0.85, every other action 0.05 (counted, not recomputed).
+  freq = np.bincount(out.actions, minlength=4) / 40000
+  np.testing.assert_allclose(freq, [0.05, 0.85, 0.05, 0.05], atol=0.006)
+  # Hand-computed: the stored behaviour is 0.85 for action 1, 0.05 otherwise.
+  np.testing.assert_allclose(out.behaviour, np.where(out.actions == 1, 0.85, 0.05))
+  np.testing.assert_allclose(out.acting_probs[0], [0.05, 0.85, 0.05, 0.05])
+  np.testing.assert_array_equal(out.action_weights, np.full((40000, 4), 0.25))  # target kept
+
+
+def test_with_epsilon_zero_is_identity_and_draws_nothing():
+  rng = np.random.default_rng(3)
+  out = _greedy_output(5)
+  assert policies.with_epsilon(out, 0.0, rng) is out
+  assert rng.random() == np.random.default_rng(3).random()
