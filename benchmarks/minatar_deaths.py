@@ -39,13 +39,15 @@ STICKY = flags.DEFINE_float("sticky", 0.1, "Sticky-action probability of the gam
 OUT = flags.DEFINE_string("out", None, "Directory for episodes.csv and probes.csv (required).")
 
 
-def _probe(fns, observation, search_config, num_actions) -> Dict:
+def _probe(fns, observation, decision, num_simulations, num_actions) -> Dict:
+  """The root's value and prior, the model's value after each action, and the visits of
+  the search `decision` already ran (its visit distribution times the simulations)."""
   root = fns.root(observation[None])
   step, _ = fns.recurrent(np.repeat(root.embedding, num_actions, axis=0), np.arange(num_actions))
   prior = np.exp(root.prior_logits[0] - root.prior_logits[0].max())
-  visits = fns.search(observation[None], search_config).visit_counts[0]
+  visits = np.rint(decision.policy[0] * num_simulations).astype(np.int64)
   return {"v_root": float(root.value[0]), "prior": prior / prior.sum(),
-          "v_after": np.asarray(step.value, float), "visits": np.asarray(visits)}
+          "v_after": np.asarray(step.value, float), "visits": visits}
 
 
 def play(fns, search_config, seed: int, probe: bool) -> Tuple[Dict, List[Dict]]:
@@ -60,7 +62,8 @@ def play(fns, search_config, seed: int, probe: bool) -> Tuple[Dict, List[Dict]]:
     d = acting.decide(fns, ts.observation[None], search_config, rng, add_noise=False,
                       temperature=0.0)
     if probe:
-      p = _probe(fns, ts.observation, search_config, fns.network.num_actions)
+      p = _probe(fns, ts.observation, d, search_config.num_simulations,
+                 fns.network.num_actions)
       p.update(frame=length, column=int(game.pos), action=int(d.actions[0]),
                bullet_rows=" ".join(str(r) for r in np.flatnonzero(game.e_bullet_map[:, game.pos])))
       frames.append(p)

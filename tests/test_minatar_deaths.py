@@ -2,7 +2,7 @@
 hand-made states say."""
 import numpy as np
 
-from benchmarks import minatar_deaths_cause as minatar_deaths
+from benchmarks import minatar_deaths_cause
 from pipeline.envs.minatar import MinAtarEnv
 
 
@@ -15,8 +15,8 @@ def _game():
 def test_a_bullet_on_the_cannon_is_a_bullet_death():
   game = _game()
   game.e_bullet_map[9, game.pos] = 1
-  assert minatar_deaths.space_invaders_cause(game, truncated=False) == "bullet"
-  assert minatar_deaths.space_invaders_cause(game, truncated=True) == "truncated"
+  assert minatar_deaths_cause.space_invaders_cause(game, truncated=False) == "bullet"
+  assert minatar_deaths_cause.space_invaders_cause(game, truncated=True) == "truncated"
 
 
 def test_an_alien_death_after_a_real_game_of_doing_nothing():
@@ -29,7 +29,7 @@ def test_an_alien_death_after_a_real_game_of_doing_nothing():
     if ts.last():
       break
   assert ts.last() and ts.discount == 0
-  assert minatar_deaths.space_invaders_cause(game, truncated=False) == "alien"
+  assert minatar_deaths_cause.space_invaders_cause(game, truncated=False) == "alien"
 
 
 def test_frames_in_column_counts_back_until_a_frame_without_a_bullet():
@@ -39,6 +39,6 @@ def test_frames_in_column_counts_back_until_a_frame_without_a_bullet():
     b[row, col] = 1
     return b
   history = [bullet(3, 4), empty, bullet(5, 4), bullet(6, 4), bullet(7, 2), bullet(8, 4)]
-  assert minatar_deaths.frames_in_column(history, 4) == 1  # the frame before had it in column 2
-  assert minatar_deaths.frames_in_column(history[:4], 4) == 2
-  assert minatar_deaths.frames_in_column(history, 2) == 0
+  assert minatar_deaths_cause.frames_in_column(history, 4) == 1  # the frame before had it in column 2
+  assert minatar_deaths_cause.frames_in_column(history[:4], 4) == 2
+  assert minatar_deaths_cause.frames_in_column(history, 2) == 0
