@@ -148,6 +148,11 @@ def base_config() -> ml_collections.ConfigDict:
   # estimate at a fraction of the cost; pipeline/learner/past_policies.py); 0: all (the paper).
   c.past_policies.sequences_per_step = 0
 
+  # EfficientZero's self-supervised consistency loss (pipeline/learner/consistency.py):
+  # its weight; 0: off (MuZero and the PVE paper).
+  c.consistency = ml_collections.ConfigDict()
+  c.consistency.weight = 0.0
+
   # MuZero Reanalyse (pipeline/actors/reanalyse.py): workers re-run the search
   # on stored sequences with the learner's recent target parameters; a
   # `fraction` of every learner batch is such freshly reanalysed sequences.
@@ -205,7 +210,7 @@ _POSITIVE = (
     "env.action_repeat", "env.frame_stack", "network.channels",
     "search.gumbel_max_considered", "search.gumbel_value_scale", "search.gumbel_maxvisit_init",
 )
-_NON_NEGATIVE = ("learner.stop_at_step", "learner.stop_after_seconds", "search.gumbel_scale", "learner.max_grad_norm", "learner.milestone_checkpoints", "past_policies.start_step", "past_policies.sequences_per_step", "env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
+_NON_NEGATIVE = ("consistency.weight", "learner.stop_at_step", "learner.stop_after_seconds", "search.gumbel_scale", "learner.max_grad_norm", "learner.milestone_checkpoints", "past_policies.start_step", "past_policies.sequences_per_step", "env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
                  "network.num_blocks")
 _UNIT = ("discount", "learner.td_lambda", "learner.target_update_rate",
          "learner.search_update_rate", "search.dirichlet_fraction", "search.acting_epsilon",

@@ -14,6 +14,7 @@ whole interface (as Acme's per-agent configs read by a builder):
     EvaluationConfig   the greedy evaluation
     UpdateConfig       the learner's compiled step (pipeline/learner/train_step.py)
     PastPoliciesConfig the past-policies loss (pipeline/learner/past_policies.py)
+    ConsistencyConfig  the consistency loss (pipeline/learner/consistency.py)
     LearnerConfig      the learner (its networks, optimizer, step, checkpoints)
     ReplayConfig       the Reverb tables (pipeline/replay/tables.py) and the
                        learner's dataset; ReanalysedTablesConfig its reanalyse part
@@ -136,6 +137,11 @@ class PastPoliciesConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class ConsistencyConfig:
+  weight: float             # of the loss (pipeline/learner/consistency.py)
+
+
+@dataclasses.dataclass(frozen=True)
 class LearnerConfig:
   network: NetworkConfig        # of the online, target and search networks
   update: UpdateConfig          # the compiled step
@@ -151,6 +157,7 @@ class LearnerConfig:
   milestone_checkpoints: int    # N > 0: also N kept for good, evenly spaced over num_steps
   publish_target: bool = False  # also publish the target parameters (for reanalyse)
   update_priorities: bool = True  # send new priorities to Reverb (not for a queue)
+  consistency: Optional[ConsistencyConfig] = None  # None: the loss is off
 
 
 @dataclasses.dataclass(frozen=True)
@@ -293,7 +300,9 @@ def learner_from(config) -> LearnerConfig:
       publish_every=lc.publish_every, checkpoint_every_seconds=lc.checkpoint_every_seconds,
       keep_checkpoints=lc.keep_checkpoints, milestone_checkpoints=lc.milestone_checkpoints,
       publish_target=bool(config.reanalyse.enabled),
-      update_priorities=config.replay.kind != "queue")
+      update_priorities=config.replay.kind != "queue",
+      consistency=(ConsistencyConfig(weight=config.consistency.weight)
+                   if config.consistency.weight > 0 else None))
 
 
 def replay_from(config) -> ReplayConfig:

@@ -12,7 +12,7 @@ An auxiliary loss is an object with
     after_update(step) -> None                 called in the compiled step after each update
 
 `from_config(config, network)` builds the losses a parts.LearnerConfig turns on
-(today: the past-policies loss of the PVE paper); TrainStep(..., auxiliary_losses=[...])
+(the past-policies loss of the PVE paper, EfficientZero's consistency loss); TrainStep(..., auxiliary_losses=[...])
 takes any list instead, so a new loss needs no change to train_step.py.
 """
 from typing import Dict, List, Protocol, Tuple
@@ -20,6 +20,7 @@ from typing import Dict, List, Protocol, Tuple
 import tensorflow as tf
 
 from pipeline import parts
+from pipeline.learner.consistency import Consistency
 from pipeline.learner.past_policies import PastPolicies
 
 
@@ -41,6 +42,8 @@ def from_config(config: parts.LearnerConfig, network) -> List[AuxiliaryLoss]:
   losses: List[AuxiliaryLoss] = []
   if config.past_policies is not None:
     losses.append(PastPolicies(config.past_policies, network))
+  if config.consistency is not None:
+    losses.append(Consistency(config.consistency, network))
   return losses
 
 
