@@ -25,7 +25,9 @@ returns; behind on SpaceInvaders (12.6-13.8 against 21-24 after 10 minutes) and 
 latent: ahead of DQN from 240 s, docs/minatar_dqn_s18/). SpaceInvaders' plateau is an agent
 that parks at an edge and a model that cannot value the escape it never takes there
 (docs/minatar_dqn_s18/); stronger root noise or search.acting_epsilon did not lift it to
-DQN's level. The studies keep configs/minatar.py (their committed results are its).
+DQN's level, EfficientZero's consistency loss with that noise narrows the gap to 2-4 points
+(configs/minatar_race.py:space_invaders, docs/minatar_dqn_s19/). The studies keep
+configs/minatar.py (their committed results are its).
 """
 import importlib.util
 import os

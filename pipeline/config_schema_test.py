@@ -34,3 +34,19 @@ def test_defaults_and_shipped_configs_validate():
       config_schema.validate(config)
     elif "model_space" in config:  # Four Rooms
       tabular_config.validate(config)
+
+
+def test_race_config_picks_each_games_recipe():
+  import importlib.util, os
+  path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs",
+                      "minatar_race.py")
+  spec = importlib.util.spec_from_file_location("race", path)
+  race = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(race)
+  for game, name in race.GAMES.items():
+    c = config_schema.validate(race.get_config(game))
+    assert c.env.name == f"MinAtar/{name}"
+    assert c.network.torso == ("resconv" if game == "asterix" else "convmlp")
+    assert c.consistency.weight == (8.0 if game == "space_invaders" else 0.0)
+  with pytest.raises(ValueError, match="expected one of"):
+    race.get_config("pong")
