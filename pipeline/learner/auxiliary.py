@@ -11,9 +11,10 @@ An auxiliary loss is an object with
     checkpointables() -> {name: tf.Module}     state saved with the learner (may be {})
     after_update(step) -> None                 called in the compiled step after each update
 
-`from_config(config, network)` builds the losses a parts.LearnerConfig turns on
-(the past-policies loss of the PVE paper, EfficientZero's consistency loss); TrainStep(..., auxiliary_losses=[...])
-takes any list instead, so a new loss needs no change to train_step.py.
+`from_config(config, network)` builds the losses a parts.LearnerConfig turns on (the
+past-policies loss of the PVE paper, EfficientZero's consistency loss);
+TrainStep(..., auxiliary_losses=[...]) takes any list instead, so a new loss needs no
+change to train_step.py.
 """
 from typing import Dict, List, Protocol, Tuple
 
