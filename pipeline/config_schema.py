@@ -152,6 +152,11 @@ def base_config() -> ml_collections.ConfigDict:
   # its weight; 0: off (MuZero and the PVE paper).
   c.consistency = ml_collections.ConfigDict()
   c.consistency.weight = 0.0
+  # > 0: both sides pass through a projection (hidden projection_hidden, out
+  # projection_size) and the predicted side through a prediction head (hidden
+  # projection_size / 2), as EfficientZero's; 0: the latents are compared as they are.
+  c.consistency.projection_size = 0
+  c.consistency.projection_hidden = 256
 
   # MuZero Reanalyse (pipeline/actors/reanalyse.py): workers re-run the search
   # on stored sequences with the learner's recent target parameters; a
@@ -206,11 +211,12 @@ _POSITIVE = (
     "learner.batch_size", "learner.unroll_steps", "learner.num_steps",
     "learner.learning_rate", "actors.num_actors", "actors.envs_per_actor",
     "evaluate.num_episodes", "evaluate.num_envs", "evaluate.num_simulations",
+    "consistency.projection_hidden",
     "past_policies.interval", "past_policies.size", "scoring.final_episodes",
     "env.action_repeat", "env.frame_stack", "network.channels",
     "search.gumbel_max_considered", "search.gumbel_value_scale", "search.gumbel_maxvisit_init",
 )
-_NON_NEGATIVE = ("consistency.weight", "learner.stop_at_step", "learner.stop_after_seconds", "search.gumbel_scale", "learner.max_grad_norm", "learner.milestone_checkpoints", "past_policies.start_step", "past_policies.sequences_per_step", "env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
+_NON_NEGATIVE = ("consistency.weight", "consistency.projection_size", "learner.stop_at_step", "learner.stop_after_seconds", "search.gumbel_scale", "learner.max_grad_norm", "learner.milestone_checkpoints", "past_policies.start_step", "past_policies.sequences_per_step", "env.noop_max", "env.max_episode_frames", "env.max_episode_steps",
                  "network.num_blocks")
 _UNIT = ("discount", "learner.td_lambda", "learner.target_update_rate",
          "learner.search_update_rate", "search.dirichlet_fraction", "search.acting_epsilon",

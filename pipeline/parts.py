@@ -139,6 +139,8 @@ class PastPoliciesConfig:
 @dataclasses.dataclass(frozen=True)
 class ConsistencyConfig:
   weight: float             # of the loss (pipeline/learner/consistency.py)
+  projection_size: int = 0  # > 0: EfficientZero's projection and prediction heads; 0: none
+  projection_hidden: int = 256  # the projection's hidden layer
 
 
 @dataclasses.dataclass(frozen=True)
@@ -301,7 +303,9 @@ def learner_from(config) -> LearnerConfig:
       keep_checkpoints=lc.keep_checkpoints, milestone_checkpoints=lc.milestone_checkpoints,
       publish_target=bool(config.reanalyse.enabled),
       update_priorities=config.replay.kind != "queue",
-      consistency=(ConsistencyConfig(weight=config.consistency.weight)
+      consistency=(ConsistencyConfig(weight=config.consistency.weight,
+                                     projection_size=config.consistency.projection_size,
+                                     projection_hidden=config.consistency.projection_hidden)
                    if config.consistency.weight > 0 else None))
 
 

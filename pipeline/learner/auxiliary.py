@@ -8,6 +8,8 @@ An auxiliary loss is an object with
         batch: the UnrollBatch (batch.start [B, S]: the N = B * S unroll starts),
         sequences: the sampled sequences {field: [B, L, ...]} (pipeline/replay/spec.py);
         loss: each unroll's weighted loss, added to MuZero's before averaging
+    parameters() -> [tf.Variable]              the loss's own trainable variables (may be []),
+                                               trained with the network's
     checkpointables() -> {name: tf.Module}     state saved with the learner (may be {})
     after_update(step) -> None                 called in the compiled step after each update
 
@@ -31,6 +33,9 @@ class AuxiliaryLoss(Protocol):
   def __call__(self, latents, batch, sequences) -> Tuple[tf.Tensor, Dict[str, tf.Tensor]]:
     ...
 
+  def parameters(self) -> List[tf.Variable]:
+    ...
+
   def checkpointables(self) -> Dict[str, tf.Module]:
     ...
 
@@ -46,6 +51,11 @@ def from_config(config: parts.LearnerConfig, network) -> List[AuxiliaryLoss]:
   if config.consistency is not None:
     losses.append(Consistency(config.consistency, network))
   return losses
+
+
+def parameters(losses: List[AuxiliaryLoss]) -> List[tf.Variable]:
+  """The losses' own trainable variables, in the losses' order."""
+  return [v for loss in losses for v in loss.parameters()]
 
 
 def by_name(losses: List[AuxiliaryLoss]) -> Dict[str, AuxiliaryLoss]:

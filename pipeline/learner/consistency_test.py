@@ -1,5 +1,6 @@
 """The consistency loss against a loop-by-loop numpy oracle, its masking and its gradients."""
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from pipeline import config_schema, parts
@@ -58,6 +59,24 @@ def test_valid_steps_stop_after_an_episodes_final_observation():
                                 [[[1, 1, 0], [1, 0, 0], [0, 0, 0]]])
 
 
+def _loop_oracle(seq, starts, latents, predicted=lambda x: x, target=lambda x: x):
+  """The loss per unroll [B * S], unroll by unroll and step by step: 1 - cos of
+  predicted(latent_k) and target(2 * o_{s+k}) (the _Doubling representation), / K."""
+  expected = np.zeros(B * S)
+  for b in range(B):
+    for j in range(S):
+      n, s = b * S + j, starts[b, j]
+      for k in range(1, K + 1):
+        t = s + k
+        if seq["mask"][b, t] == 0 or any(seq["last"][b, u] for u in range(s, t)):
+          continue
+        p = predicted(latents[k].numpy()[n]).ravel()
+        q = target(2.0 * seq["observation"][b, t]).ravel()
+        norms = max(np.linalg.norm(p) * np.linalg.norm(q), 1e-8)   # a zero vector: 1 - 0
+        expected[n] += (1.0 - p @ q / norms) / K
+  return expected
+
+
 def test_loss_matches_a_loop_over_unrolls():
   rng = np.random.default_rng(0)
   seq = _sequences(rng)
@@ -65,17 +84,7 @@ def test_loss_matches_a_loop_over_unrolls():
   latents = [tf.constant(rng.normal(size=(B * S, 4)).astype(np.float32)) for _ in range(K + 1)]
   module = Consistency(parts.ConsistencyConfig(weight=0.5), _Doubling())
   loss, metrics = module(latents, _batch(starts), {k: tf.constant(v) for k, v in seq.items()})
-  expected = np.zeros(B * S)
-  for b in range(B):
-    for j in range(S):
-      n, s = b * S + j, starts[b, j]
-      for k in range(1, K + 1):
-        t = s + k
-        ended = any(seq["last"][b, u] for u in range(s, t))
-        if seq["mask"][b, t] == 0 or ended:
-          continue
-        p, q = latents[k].numpy()[n], 2.0 * seq["observation"][b, t]
-        expected[n] += (1.0 - p @ q / (np.linalg.norm(p) * np.linalg.norm(q))) / K
+  expected = _loop_oracle(seq, starts, latents)
   np.testing.assert_allclose(metrics["loss/consistency"].numpy(), expected, rtol=1e-5)
   np.testing.assert_allclose(loss.numpy(), 0.5 * expected, rtol=1e-5)
   assert expected[2] > 0 and expected[3] == 0   # row 1 from 2: o_3, o_4; from 4 (final): none
@@ -93,8 +102,11 @@ def test_zero_when_the_unroll_predicts_the_representation_of_what_came():
   np.testing.assert_allclose(loss.numpy(), 0.0, atol=1e-6)
 
 
-def test_gradient_reaches_dynamics_and_representation_but_not_through_the_target():
+@pytest.mark.parametrize("projection_size", [0, 8])
+def test_gradient_reaches_dynamics_and_representation_but_not_through_the_target(
+    projection_size):
   c = _config()
+  c.consistency.projection_size = projection_size
   net = make_network(c, (4,), A)
   rng = np.random.default_rng(2)
   seq = {k: tf.constant(v) for k, v in _sequences(rng).items()}
@@ -116,6 +128,9 @@ def test_gradient_reaches_dynamics_and_representation_but_not_through_the_target
   assert all(g is not None and float(tf.reduce_max(tf.abs(g))) > 0
              for n, g in grads.items() if n not in heads)
   assert all(g is None for g in tape.gradient(frozen, net.trainable_variables))
+  # The heads (if any) learn from the predicted side.
+  assert all(g is not None and float(tf.reduce_max(tf.abs(g))) > 0
+             for g in tape.gradient(frozen, module.parameters()))
 
 
 def test_config_turns_it_on_and_a_learner_step_reports_it():
@@ -135,3 +150,61 @@ def test_config_turns_it_on_and_a_learner_step_reports_it():
              value=rng.normal(size=(B, L)).astype(np.float32))
   metrics, _ = step({k: tf.constant(v) for k, v in seq.items()}, tf.ones([B]), tf.ones([B]))
   assert 0.0 < float(metrics["loss/consistency"]) <= 2.0
+
+
+class _DoublingWithShape(_Doubling):
+  latent_shape = (4,)
+
+
+def _numpy_heads(heads, x):
+  """EfficientZero's heads by hand from their Keras weights: (projection, prediction)."""
+  w1, b1, gamma, beta, w2, b2 = [v.numpy() for v in heads.projection.weights]
+  w3, b3, w4, b4 = [v.numpy() for v in heads.prediction.weights]
+
+  def project(v):
+    h = v @ w1 + b1
+    mean, var = h.mean(-1, keepdims=True), h.var(-1, keepdims=True)
+    h = (h - mean) / np.sqrt(var + 1e-3) * gamma + beta    # Keras LayerNormalization, eps 1e-3
+    return np.maximum(h, 0.0) @ w2 + b2
+
+  return project(x), np.maximum(project(x) @ w3 + b3, 0.0) @ w4 + b4
+
+
+def test_projection_heads_match_a_loop_over_unrolls():
+  rng = np.random.default_rng(4)
+  seq = _sequences(rng)
+  starts = np.array([[0, 3], [2, 4], [4, 0]])
+  latents = [tf.constant(rng.normal(size=(B * S, 4)).astype(np.float32)) for _ in range(K + 1)]
+  config = parts.ConsistencyConfig(weight=1.5, projection_size=6, projection_hidden=10)
+  module = Consistency(config, _DoublingWithShape())
+  assert len(module.parameters()) == 10                # 3 Dense + LayerNorm, 2 Dense
+  _, metrics = module(latents, _batch(starts), {k: tf.constant(v) for k, v in seq.items()})
+  expected = _loop_oracle(seq, starts, latents,
+                          predicted=lambda x: _numpy_heads(module.heads, x[None])[1],
+                          target=lambda x: _numpy_heads(module.heads, x[None])[0])
+  np.testing.assert_allclose(metrics["loss/consistency"].numpy(), expected, rtol=1e-4)
+  assert expected[2] > 0 and expected[3] == 0
+
+
+def test_projection_heads_are_trained_with_the_network_and_checkpointed(tmp_path):
+  from pipeline.learner.checkpointing_test import _sample  # pylint: disable=g-import-not-at-top
+  from pipeline.learner.learner import Learner  # pylint: disable=g-import-not-at-top
+  c = _config(1.0)
+  c.consistency.projection_size, c.consistency.projection_hidden = 8, 12
+  c.learner.batch_size, c.learner.num_steps = 4, 3
+  c.learner.checkpoint_every_seconds = 1e9
+  config_schema.validate(c)
+  learner = Learner(parts.learner_from(c), (4,), 2, str(tmp_path), client=None)
+  [module] = learner.train_step.auxiliary.values()
+  initial = [v.numpy().copy() for v in module.parameters()]
+  assert learner.train_step.trained[-len(initial):] == module.parameters()
+  rng = np.random.default_rng(0)
+  learner.run([_sample(c, rng) for _ in range(3)])
+  trained = [v.numpy() for v in module.parameters()]
+  assert all(np.abs(a - b).max() > 0 for a, b in zip(initial, trained))  # every variable moved
+  # A new learner on the same workdir restores the heads it trained.
+  again = Learner(parts.learner_from(c), (4,), 2, str(tmp_path), client=None)
+  [restored] = again.train_step.auxiliary.values()
+  assert int(again.step.numpy()) == 3
+  for a, b in zip(trained, restored.parameters()):
+    np.testing.assert_array_equal(a, b.numpy())

@@ -75,11 +75,12 @@ class Learner:
     # global_clipnorm clips after gradients are summed over replicas (not in
     # the PVE paper: learner.max_grad_norm, 0 for none).
     self.optimizer = tf.keras.optimizers.Adam(schedule, global_clipnorm=lc.max_grad_norm or None)
-    self.optimizer.build(self.network.trainable_variables)
+    extra_losses = auxiliary.from_config(lc, self.network)
     self.step = tf.Variable(0, dtype=tf.int64, name="learner_step")
     self.train_step = TrainStep(lc.update, self.network, self.target_network,
                                 self.search_network, self.optimizer, self.step, self.strategy,
-                                auxiliary.from_config(lc, self.network))
+                                extra_losses)
+    self.optimizer.build(self.train_step.trained)
     self.checkpoint = tf.train.Checkpoint(
         network=self.network, target_network=self.target_network,
         search_network=self.search_network, optimizer=self.optimizer, step=self.step,

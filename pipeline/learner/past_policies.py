@@ -28,7 +28,7 @@ random unroll start per sequence that costs more than the whole main loss
 (MinAtar: a step takes about 3x as long with the loss on), and M < B cuts it
 to M / B. The paper (on TPUs) used every sequence.
 """
-from typing import Dict, Tuple
+from typing import Dict, List, Tuple
 
 import tensorflow as tf
 
@@ -63,6 +63,9 @@ class PastPolicies(tf.Module):
     self.heads_per_step = pc.heads_per_step if 0 < pc.heads_per_step < pc.size else pc.size
     self.sequences_per_step = pc.sequences_per_step  # 0: all
     self.rng = tf.random.Generator.from_seed(pc.seed + 17)
+
+  def parameters(self) -> List[tf.Variable]:
+    return []  # the stored heads are frozen copies
 
   def checkpointables(self) -> Dict[str, tf.Module]:
     return {"past_policies": self}

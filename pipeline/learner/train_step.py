@@ -88,6 +88,9 @@ class TrainStep:
     self.strategy = strategy or tf.distribute.get_strategy()
     self.weights = losses.LossWeights(*update.loss_weights)
     self.auxiliary = auxiliary.by_name(list(auxiliary_losses))
+    # What the optimizer trains: the network's variables, then the auxiliary losses' own.
+    self.trained = (list(network.trainable_variables)
+                    + auxiliary.parameters(list(self.auxiliary.values())))
     self.period = update.period
     self.start_rule = update.start_rule
     jit = update.jit_compile
@@ -138,7 +141,7 @@ class TrainStep:
     batch = batch_lib.make_unroll_batch(seq, z, start, weight, random_actions,
                                         u.value_support, u.reward_support)
     unroll_weight = tf.reshape(importance_weights[:, None] * weight, [-1])
-    variables = self.network.trainable_variables
+    variables = self.trained
     with tf.GradientTape() as tape:
       values, rewards, policies, latents = unroll(self.network, batch.observation,
                                                   batch.actions,
@@ -171,7 +174,7 @@ class TrainStep:
         tf.distribute.ReduceOp.SUM, self._count(tf.cast(seq["mask"], tf.float32)))
     grads, metrics, priorities = self._grads(seq, importance_weights, uniform, random_actions,
                                              tf.maximum(count, 1.0))
-    self.optimizer.apply_gradients(zip(grads, self.network.trainable_variables))
+    self.optimizer.apply_gradients(zip(grads, self.trained))
     return metrics, priorities
 
   def _moving_averages(self, step) -> None:
@@ -186,7 +189,7 @@ class TrainStep:
     count = tf.maximum(self._count(tf.cast(seq["mask"], tf.float32)), 1.0)
     grads, metrics, priorities = self._loss_and_grads(seq, importance_weights, uniform,
                                                       random_actions, count)
-    self.optimizer.apply_gradients(zip(grads, self.network.trainable_variables))
+    self.optimizer.apply_gradients(zip(grads, self.trained))
     self._moving_averages(self.step + 1)
     return metrics, priorities
 

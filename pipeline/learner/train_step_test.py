@@ -176,6 +176,9 @@ class _LatentNorm(tf.Module):
     norms = tf.reduce_mean(tf.stack([tf.reduce_mean(tf.square(l), axis=-1) for l in latents], 1), 1)
     return self.weight * norms, {"loss/latent_norm": norms}
 
+  def parameters(self):
+    return []
+
   def checkpointables(self):
     return {self.name: self}
 
