@@ -9,7 +9,9 @@ wall-clock on 2 cores (issue 12), one config with the game as its argument:
   * space_invaders: configs/minatar_convmlp.py with EfficientZero's consistency loss
     (weight 8) and stronger root noise (Dirichlet alpha 1, fraction 0.5): 17.7-18.9 at 600 s
     on 2 cores (2 seeds) against 12.6-13.8 without (sessions 17-18); still behind DQN from
-    360 s (docs/minatar_dqn_s19/);
+    360 s (docs/minatar_dqn_s19/; over five runs and three seeds 17.7-19.3 at 600 s against
+    DQN's 21.0, docs/minatar_dqn_s20/). Weight 16 (one seed of three at 29, two at 13-14),
+    EfficientZero's projection heads (12.6-12.7) and TD(lambda) 0.95 were not better;
   * breakout, freeway, seaquest: configs/minatar_convmlp.py (docs/minatar_dqn_s17/, s19/; on
     Breakout the same consistency settings were no better, one seed each).
 """
