@@ -59,21 +59,27 @@ def test_valid_steps_stop_after_an_episodes_final_observation():
                                 [[[1, 1, 0], [1, 0, 0], [0, 0, 0]]])
 
 
+def _valid_steps_by_hand(seq, starts):
+  """(n, k, b, t) for every unroll n = b * S + j from s = starts[b, j] and step k whose
+  o_t, t = s + k, is a real observation of the unroll's episode."""
+  for b in range(B):
+    for j in range(S):
+      s = starts[b, j]
+      for k in range(1, K + 1):
+        t = s + k
+        if seq["mask"][b, t] and not any(seq["last"][b, u] for u in range(s, t)):
+          yield b * S + j, k, b, t
+
+
 def _loop_oracle(seq, starts, latents, predicted=lambda x: x, target=lambda x: x):
   """The loss per unroll [B * S], unroll by unroll and step by step: 1 - cos of
   predicted(latent_k) and target(2 * o_{s+k}) (the _Doubling representation), / K."""
   expected = np.zeros(B * S)
-  for b in range(B):
-    for j in range(S):
-      n, s = b * S + j, starts[b, j]
-      for k in range(1, K + 1):
-        t = s + k
-        if seq["mask"][b, t] == 0 or any(seq["last"][b, u] for u in range(s, t)):
-          continue
-        p = predicted(latents[k].numpy()[n]).ravel()
-        q = target(2.0 * seq["observation"][b, t]).ravel()
-        norms = max(np.linalg.norm(p) * np.linalg.norm(q), 1e-8)   # a zero vector: 1 - 0
-        expected[n] += (1.0 - p @ q / norms) / K
+  for n, k, b, t in _valid_steps_by_hand(seq, starts):
+    p = predicted(latents[k].numpy()[n]).ravel()
+    q = target(2.0 * seq["observation"][b, t]).ravel()
+    norms = max(np.linalg.norm(p) * np.linalg.norm(q), 1e-8)   # a zero vector: 1 - 0
+    expected[n] += (1.0 - p @ q / norms) / K
   return expected
 
 
@@ -102,9 +108,10 @@ def test_zero_when_the_unroll_predicts_the_representation_of_what_came():
   np.testing.assert_allclose(loss.numpy(), 0.0, atol=1e-6)
 
 
-@pytest.mark.parametrize("projection_size", [0, 8])
+@pytest.mark.parametrize("projection_size", [0, 16])
 def test_gradient_reaches_dynamics_and_representation_but_not_through_the_target(
     projection_size):
+  tf.keras.utils.set_random_seed(2)  # fixed weights: no head whose every unit is dead
   c = _config()
   c.consistency.projection_size = projection_size
   net = make_network(c, (4,), A)
@@ -175,7 +182,8 @@ def test_projection_heads_match_a_loop_over_unrolls():
   seq = _sequences(rng)
   starts = np.array([[0, 3], [2, 4], [4, 0]])
   latents = [tf.constant(rng.normal(size=(B * S, 4)).astype(np.float32)) for _ in range(K + 1)]
-  config = parts.ConsistencyConfig(weight=1.5, projection_size=6, projection_hidden=10)
+  tf.keras.utils.set_random_seed(4)
+  config = parts.ConsistencyConfig(weight=1.5, projection_size=16, projection_hidden=10)
   module = Consistency(config, _DoublingWithShape())
   assert len(module.parameters()) == 10                # 3 Dense + LayerNorm, 2 Dense
   _, metrics = module(latents, _batch(starts), {k: tf.constant(v) for k, v in seq.items()})
@@ -184,20 +192,38 @@ def test_projection_heads_match_a_loop_over_unrolls():
                           target=lambda x: _numpy_heads(module.heads, x[None])[0])
   np.testing.assert_allclose(metrics["loss/consistency"].numpy(), expected, rtol=1e-4)
   assert expected[2] > 0 and expected[3] == 0
+  # The heads' gradients come from the predicted side only: against the same sum, term by
+  # term, with each target projected beforehand and held as a constant.
+  tf_seq = {k: tf.constant(v) for k, v in seq.items()}
+  with tf.GradientTape() as tape:
+    total = tf.reduce_sum(module(latents, _batch(starts), tf_seq)[0])
+  got = tape.gradient(total, module.parameters())
+  heads = module.heads
+  with tf.GradientTape() as tape:
+    oracle = 0.0
+    for n, k, b, t in _valid_steps_by_hand(seq, starts):
+      p = heads.prediction(heads.projection(latents[k][n:n + 1]))[0]
+      q = tf.constant(heads.projection(2.0 * seq["observation"][b, t][None]).numpy()[0])
+      oracle += 1.5 * (1.0 - tf.reduce_sum(p * q) / (tf.norm(p) * tf.norm(q))) / K
+  want = tape.gradient(oracle, module.parameters())
+  for g, w in zip(got, want):
+    np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-4, atol=1e-6)
 
 
 def test_projection_heads_are_trained_with_the_network_and_checkpointed(tmp_path):
   from pipeline.learner.checkpointing_test import _sample  # pylint: disable=g-import-not-at-top
   from pipeline.learner.learner import Learner  # pylint: disable=g-import-not-at-top
+  tf.keras.utils.set_random_seed(5)
   c = _config(1.0)
-  c.consistency.projection_size, c.consistency.projection_hidden = 8, 12
+  c.consistency.projection_size, c.consistency.projection_hidden = 16, 12
   c.learner.batch_size, c.learner.num_steps = 4, 3
   c.learner.checkpoint_every_seconds = 1e9
   config_schema.validate(c)
   learner = Learner(parts.learner_from(c), (4,), 2, str(tmp_path), client=None)
   [module] = learner.train_step.auxiliary.values()
   initial = [v.numpy().copy() for v in module.parameters()]
-  assert learner.train_step.trained[-len(initial):] == module.parameters()
+  assert [id(v) for v in learner.train_step.trained[-len(initial):]] == [
+      id(v) for v in module.parameters()]
   rng = np.random.default_rng(0)
   learner.run([_sample(c, rng) for _ in range(3)])
   trained = [v.numpy() for v in module.parameters()]
