@@ -11,7 +11,12 @@ wall-clock on 2 cores (issue 12), one config with the game as its argument:
     on 2 cores (2 seeds) against 12.6-13.8 without (sessions 17-18); still behind DQN from
     360 s (docs/minatar_dqn_s19/; over five runs and three seeds 17.7-19.3 at 600 s against
     DQN's 21.0, docs/minatar_dqn_s20/). Weight 16 (one seed of three at 29, two at 13-14),
-    EfficientZero's projection heads (12.6-12.7) and TD(lambda) 0.95 were not better;
+    EfficientZero's projection heads (12.6-12.7) and TD(lambda) 0.95 were not better; nor
+    (session 21, docs/minatar_dqn_s21/) a replay of 3,000 or 1,500 sequences, priority
+    exponent 0.6, value loss weight 1, 48 simulations, or an annealed acting epsilon
+    (search.acting_epsilon_schedule): the replay of 3,000 and the epsilon broke through on
+    1 and 2 runs of 5 (21.9-24.1 at 600 s, ahead of DQN) and plateaued on the rest (13.5-18.3),
+    a mean of 18.4 and 18.2 against the recipe's 18.2 over six runs; the others were worse;
   * breakout, freeway, seaquest: configs/minatar_convmlp.py (docs/minatar_dqn_s17/, s19/; on
     Breakout the same consistency settings were no better, one seed each).
 """

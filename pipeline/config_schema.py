@@ -65,6 +65,10 @@ def base_config() -> ml_collections.ConfigDict:
   # Self-play only: the chance that a step's action is uniform at random instead of
   # the search's (policies.with_epsilon; the stored behaviour accounts for it). 0: MuZero.
   c.search.acting_epsilon = 0.0
+  # The same as a step schedule over the learner's steps, as temperature_schedule:
+  # ((0.0, 0.5), (0.2, 0.1)) is 0.5 for the first 20% and 0.1 after (DQN's kind of
+  # annealed exploration). () : acting_epsilon throughout.
+  c.search.acting_epsilon_schedule = ()
   c.search.unvisited_q = "parent"   # "parent" (parent's value) or "zero" or "min"
   # "compiled": the whole search as one XLA program (pipeline/search/compiled.py);
   # "reference": the numpy search (pipeline/search/mcts.py), one TF call per simulation.
@@ -231,6 +235,20 @@ def get_dotted(config, dotted: str):
   return value
 
 
+def _check_schedule(key: str, schedule, allow_empty: bool, most: float) -> None:
+  """A step schedule: (start, value) pairs, the starts rising from 0 within [0, 1],
+  each value in [0, most]."""
+  entries = tuple(tuple(e) if isinstance(e, (tuple, list)) else (e,) for e in schedule)
+  starts = [e[0] for e in entries if len(e) == 2]
+  ok = (allow_empty or entries) and len(starts) == len(entries) and (
+      not entries or (starts[0] == 0 and starts == sorted(starts) and starts[-1] <= 1
+                      and all(0 <= e[1] <= most for e in entries)))
+  if not ok:
+    bound = "" if most == float("inf") else f", <= {most:g}"
+    raise PipelineError(f"config.{key}={tuple(schedule)!r}; must be (start, value) pairs with "
+                        f"starts rising from 0 to at most 1 and values >= 0{bound}")
+
+
 def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   """Raises PipelineError naming the first key whose value cannot work."""
   for key, choices in _CHOICES.items():
@@ -257,6 +275,10 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   if n.value_transform_eps != 0.01:
     raise PipelineError(f"config.network.value_transform_eps={n.value_transform_eps!r}; "
                         "only 0.01 is implemented")
+  _check_schedule("search.temperature_schedule", config.search.temperature_schedule,
+                  allow_empty=False, most=float("inf"))
+  _check_schedule("search.acting_epsilon_schedule", config.search.acting_epsilon_schedule,
+                  allow_empty=True, most=1.0)
   ra = config.reanalyse
   if ra.enabled:
     if config.replay.kind == "queue":

@@ -1,4 +1,6 @@
 """The config check names the key of a value that cannot work."""
+import re
+
 import pytest
 
 from pipeline import config_schema
@@ -12,12 +14,18 @@ from pipeline.errors import PipelineError
     ("discount", 1.5, "config.discount=1.5"),
     ("replay.sequence_overlap", 2, "sequence_overlap"),
     ("learner.stop_after_seconds", -60.0, "config.learner.stop_after_seconds=-60.0; must be >= 0"),
+    ("search.acting_epsilon_schedule", ((0.1, 0.5),), "acting_epsilon_schedule=((0.1, 0.5),)"),
+    ("search.acting_epsilon_schedule", ((0.0, 0.5), (0.3, 1.5)), "values >= 0, <= 1"),
+    ("search.acting_epsilon_schedule", ((0.0, 0.5), (0.6, 0.1), (0.3, 0.0)), "starts rising"),
+    ("search.acting_epsilon_schedule", ((0.0, 0.5, 1.0),), "(start, value) pairs"),
+    ("search.temperature_schedule", (), "temperature_schedule=()"),
+    ("search.temperature_schedule", ((0.0, 1.0), (1.5, 0.5)), "at most 1"),
 ])
 def test_validate_rejects(key, value, words):
   c = config_schema.base_config()
   section, _, leaf = key.rpartition(".")
   (c[section] if section else c)[leaf] = value
-  with pytest.raises(PipelineError, match=words.replace("(", r"\(").replace(".", r"\.")):
+  with pytest.raises(PipelineError, match=re.escape(words)):
     config_schema.validate(c)
 
 

@@ -78,7 +78,8 @@ class ActorConfig:
   schedule_steps: int                # the learner steps the temperature schedule spans
   implementation: str = "compiled"   # of the search: "compiled" or "reference"
   write_reanalyse_source: bool = False  # also insert each sequence for reanalyse
-  epsilon: float = 0.0               # chance of a uniform random action (policies.with_epsilon)
+  # (fraction of schedule_steps, chance of a uniform random action: policies.with_epsilon)
+  epsilon_schedule: Tuple[Tuple[float, float], ...] = ((0.0, 0.0),)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -246,7 +247,9 @@ def actor_from(config) -> ActorConfig:
                                  for e in config.search.temperature_schedule),
       schedule_steps=config.learner.num_steps, implementation=config.search.implementation,
       write_reanalyse_source=bool(config.reanalyse.enabled),
-      epsilon=float(config.search.acting_epsilon))
+      epsilon_schedule=tuple(tuple(float(x) for x in e)
+                             for e in (config.search.acting_epsilon_schedule
+                                       or ((0.0, config.search.acting_epsilon),))))
 
 
 def reanalyse_from(config) -> ReanalyseConfig:

@@ -16,7 +16,10 @@ def test_the_actor_config_carries_what_it_read_from_the_learner_and_replay_secti
   c.search.acting_epsilon = 0.05
   config_schema.validate(c)
   a = parts.actor_from(c)
-  assert a.epsilon == 0.05
+  assert a.epsilon_schedule == ((0.0, 0.05),)  # the constant, when no schedule is given
+  c.search.acting_epsilon_schedule = ((0.0, 0.5), (0.2, 0.05))
+  config_schema.validate(c)
+  assert parts.actor_from(c).epsilon_schedule == ((0.0, 0.5), (0.2, 0.05))
   assert a.sequences == parts.SequenceConfig(length=30, overlap=12, pad_steps=7, discount=0.99,
                                              td_lambda=c.learner.td_lambda,
                                              priority_exponent=c.replay.priority_exponent)

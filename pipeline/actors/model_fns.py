@@ -57,10 +57,11 @@ class ModelFns:
                                          invalid_actions=invalid_actions)
 
 
-def temperature(schedule, progress: float) -> float:
-  """The temperature of the last schedule entry whose start <= progress in [0, 1]."""
+def scheduled(schedule, progress: float) -> float:
+  """The value of the last (start, value) entry of a step schedule whose start <=
+  progress in [0, 1] (the first entry's before it): the acting temperature and epsilon."""
   value = schedule[0][1]
-  for start, temp in schedule:
+  for start, entry in schedule:
     if progress >= start:
-      value = temp
+      value = entry
   return float(value)

@@ -16,14 +16,14 @@ stop request while it waits ends it cleanly (connection.Stopped).
 """
 import logging
 import time
-from typing import Callable, List
+from typing import Callable, List, Tuple
 
 import dm_env
 import numpy as np
 
 from pipeline import parts, records
 from pipeline.actors import acting
-from pipeline.actors.model_fns import ModelFns, temperature
+from pipeline.actors.model_fns import ModelFns, scheduled
 from pipeline.replay import variables
 from pipeline.replay.connection import Connection, Stopped, transient
 from pipeline.replay.spec import step_spec
@@ -35,6 +35,14 @@ def env_seed(config_seed: int, actor_id: int, env_index: int, incarnation: int) 
   """A distinct seed per (run seed, actor, env, restart of the actor)."""
   return int(np.random.SeedSequence([config_seed, actor_id, env_index, incarnation])
              .generate_state(1)[0])
+
+
+def exploration(config: parts.ActorConfig, version: int) -> Tuple[float, float]:
+  """(temperature, epsilon) of the acting policy with the parameters of learner step
+  `version` (its schedules span config.schedule_steps)."""
+  progress = max(version, 0) / config.schedule_steps
+  return (scheduled(config.temperature_schedule, progress),
+          scheduled(config.epsilon_schedule, progress))
 
 
 class SelfPlayActor:
@@ -136,9 +144,9 @@ class SelfPlayActor:
         break
       if step % poll_every_steps == 0:
         self.poll_parameters()
-      temp = temperature(cfg.temperature_schedule, max(self.version, 0) / cfg.schedule_steps)
+      temp, epsilon = exploration(cfg, self.version)
       obs = np.stack([ts.observation for ts in timesteps])
-      d = acting.decide(self.fns, obs, self.search_config, self.rng, True, temp, cfg.epsilon)
+      d = acting.decide(self.fns, obs, self.search_config, self.rng, True, temp, epsilon)
       for i, ts in enumerate(timesteps):
         if ts.last():
           # The final observation: value 0 and discount 0 after a termination,

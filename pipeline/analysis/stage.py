@@ -21,7 +21,7 @@ from typing import Callable, Dict, List
 
 import numpy as np
 
-from pipeline.actors.model_fns import temperature
+from pipeline.actors.model_fns import scheduled
 from pipeline.parts import search_from as search_config
 from pipeline.analysis import behaviour as behaviour_lib
 from pipeline.analysis import planning
@@ -145,8 +145,8 @@ class Analysis:
   def temperature(self, step: int) -> float:
     if self.config.behaviour.temperature >= 0:
       return float(self.config.behaviour.temperature)
-    return temperature(self.run_config.search.temperature_schedule,
-                       step / self.run_config.learner.num_steps)
+    return scheduled(self.run_config.search.temperature_schedule,
+                     step / self.run_config.learner.num_steps)
 
   def search_config(self, num_simulations: int):
     return search_config(self.run_config, num_simulations)
