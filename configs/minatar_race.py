@@ -15,8 +15,9 @@ wall-clock on 2 cores (issue 12), one config with the game as its argument:
     (session 21, docs/minatar_dqn_s21/) a replay of 3,000 or 1,500 sequences, priority
     exponent 0.6, value loss weight 1, 48 simulations, or an annealed acting epsilon
     (search.acting_epsilon_schedule): the replay of 3,000 and the epsilon broke through on
-    1 and 2 runs of 5 (21.9-24.1 at 600 s, ahead of DQN) and plateaued on the rest (13.5-18.3),
-    a mean of 18.4 and 18.2 against the recipe's 18.2 over six runs; the others were worse;
+    1 run of 5 and 2 of 7 (21.9-24.1 at 600 s, ahead of DQN) and plateaued on the rest
+    (11.9-18.3), a mean of 18.4 and 16.7 against the recipe's 18.2 over six runs; the others
+    were worse;
   * breakout, freeway, seaquest: configs/minatar_convmlp.py (docs/minatar_dqn_s17/, s19/; on
     Breakout the same consistency settings were no better, one seed each).
 """
