@@ -238,11 +238,12 @@ def get_dotted(config, dotted: str):
 def _check_schedule(key: str, schedule, allow_empty: bool, most: float) -> None:
   """A step schedule: (start, value) pairs, the starts rising from 0 within [0, 1],
   each value in [0, most]."""
-  entries = tuple(tuple(e) if isinstance(e, (tuple, list)) else (e,) for e in schedule)
-  starts = [e[0] for e in entries if len(e) == 2]
-  ok = (allow_empty or entries) and len(starts) == len(entries) and (
-      not entries or (starts[0] == 0 and starts == sorted(starts) and starts[-1] <= 1
-                      and all(0 <= e[1] <= most for e in entries)))
+  entries = [tuple(e) if isinstance(e, (tuple, list)) else (e,) for e in schedule]
+  pairs = all(len(e) == 2 for e in entries)
+  starts = [e[0] for e in entries] if pairs else []
+  ok = (pairs and (entries or allow_empty) and starts[:1] in ([], [0])
+        and starts == sorted(starts) and all(s <= 1 for s in starts)
+        and all(0 <= value <= most for _, value in entries))
   if not ok:
     bound = "" if most == float("inf") else f", <= {most:g}"
     raise PipelineError(f"config.{key}={tuple(schedule)!r}; must be (start, value) pairs with "
