@@ -12,13 +12,16 @@ random return (pipeline/data/random_baselines.csv). "at F" compares sample
 efficiency, "at W" the return per wall-clock second on this machine (both ran
 at once, each pinned to one core, unless run with --alone). Writes
 OUT/curves.csv (game column added; a point per --csv_every_frames), OUT/table.md,
-OUT/table_wall.md (each run's two curves at --at_seconds) and OUT/curves.png (a
-row per game: return against frames and against wall-clock seconds, random as a
-dotted line).
+OUT/table_wall.md (each run's two curves at --at_seconds), OUT/table_arms.md (the
+runs of one setting over seeds: a run named NAME_sSEED is seed SEED of arm NAME; at each
+--at_seconds the mean, its standard error and the range over the arm's runs, and how many
+are ahead of DQN then, where DQN's curve reaches that second; the mean greedy evaluation) and OUT/curves.png (a row per game:
+return against frames and against wall-clock seconds, random as a dotted line).
 """
 import csv
 import json
 import os
+import re
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -190,6 +193,65 @@ def at_seconds_markdown(rows, seconds: Sequence[float]) -> str:
   return "\n".join(lines) + "\n"
 
 
+def arm_of(run: str) -> str:
+  """A run's arm: its name without a trailing _sSEED (c1_si_race_s3 -> c1_si_race)."""
+  return re.sub(r"_s\d+$", "", run)
+
+
+def arm_rows(games, curves, labels, seconds: Sequence[float]) -> List[Dict]:
+  """Per (game, arm) in order of first appearance: n runs and, at each of `seconds`, the
+  MuZero returns of the runs that reach it, with DQN's return then; the greedy evaluations."""
+  per_run = at_seconds_rows(games, curves, labels, seconds)
+  dqn = {r["game"]: r["cells"] for r in per_run if r["agent"] == "dqn"}
+  greedy = {label: c.get(("muzero", "greedy_eval"), []) for label, c in zip(labels, curves)}
+  arms: Dict[Tuple[str, str], Dict] = {}
+  for r in per_run:
+    if r["agent"] != "muzero":
+      continue
+    arm = arms.setdefault((r["game"], arm_of(r["run"])), {
+        "game": r["game"], "arm": arm_of(r["run"]), "runs": [], "greedy": [],
+        "cells": [[] for _ in seconds],
+        "dqn": [None if c is None else c[1] for c in dqn.get(r["game"], [None] * len(seconds))]})
+    arm["runs"].append(r["run"])
+    if greedy[r["run"]]:
+      arm["greedy"].append(greedy[r["run"]][-1][2])
+    for cell, values in zip(r["cells"], arm["cells"]):
+      if cell is not None:
+        values.append(cell[1])
+  return list(arms.values())
+
+
+def mean_se(values: Sequence[float]) -> Tuple[float, Optional[float]]:
+  """The mean and its standard error (sample standard deviation / sqrt n; None for one value)."""
+  n = len(values)
+  mean = sum(values) / n
+  if n < 2:
+    return mean, None
+  return mean, (sum((v - mean) ** 2 for v in values) / (n - 1) / n) ** 0.5
+
+
+def arms_markdown(rows, seconds: Sequence[float]) -> str:
+  """Cells: mean +- SE [min, max] and the runs ahead of DQN then, of those that reach it."""
+  head = ("| game | arm | runs | " + " | ".join(f"at {t:.0f} s" for t in seconds) +
+          " | greedy, mean [min, max] |")
+  lines = [head, "|" + " --- |" * (4 + len(seconds))]
+  for r in rows:
+    cells = []
+    for values, dqn in zip(r["cells"], r["dqn"]):
+      if not values:
+        cells.append("-")
+        continue
+      mean, se = mean_se(values)
+      ahead = "" if dqn is None else f", {sum(v > dqn for v in values)}/{len(values)} ahead of {dqn:.2f}"
+      cells.append(f"{mean:.2f}{'' if se is None else f' +- {se:.2f}'} "
+                   f"[{min(values):.2f}, {max(values):.2f}]{ahead}")
+    g = r["greedy"]
+    greedy = "-" if not g else f"{sum(g) / len(g):.2f} [{min(g):.2f}, {max(g):.2f}]"
+    lines.append(f"| {r['game']} | {r['arm']} | {len(r['runs'])} | " + " | ".join(cells) +
+                 f" | {greedy} |")
+  return "\n".join(lines) + "\n"
+
+
 def main(argv):
   del argv
   os.makedirs(OUT.value, exist_ok=True)
@@ -212,9 +274,13 @@ def main(argv):
   wall_text = at_seconds_markdown(at_seconds_rows(games, curves, labels, seconds), seconds)
   with open(os.path.join(OUT.value, "table_wall.md"), "w") as f:
     f.write(wall_text)
+  arms_text = arms_markdown(arm_rows(games, curves, labels, seconds), seconds)
+  with open(os.path.join(OUT.value, "table_arms.md"), "w") as f:
+    f.write(arms_text)
   plot(games, curves, randoms, os.path.join(OUT.value, "curves.png"), labels)
   print(text)
   print(wall_text)
+  print(arms_text)
 
 
 if __name__ == "__main__":

@@ -142,3 +142,25 @@ def test_export_study_lists_each_run_and_which_were_reused(tmp_path):
   assert (info["runs_finished"], info["runs_reused"], info["runs_unfinished"]) == (2, 1, ["g__muzero__s2"])
   assert (info["sum_of_run_wall_seconds"], info["sum_of_reused_run_wall_seconds"]) == (40.0, 10.0)
   assert info["study_wall_seconds"] == 50.0 and info["command"] == "cmd"
+
+
+def test_arms_average_their_seeds_and_count_the_runs_ahead_of_dqn():
+  dqn = {("dqn", "train_running_avg"): [(10.0, 1000, 2.0), (20.0, 2000, 5.0)]}
+  run = lambda ret10, ret20, greedy: {
+      ("muzero", "selfplay_running_avg"): [(10.0, 900, ret10), (20.0, 1800, ret20)],
+      ("muzero", "greedy_eval"): [(20.0, 1800, greedy)]}
+  curves = report.with_dqn_of_the_same_game(
+      ["MinAtar/Breakout"] * 4,
+      [{**dqn, **run(1.0, 4.0, 3.0)}, run(3.0, 6.0, 5.0), run(5.0, 8.0, 10.0),
+       {("muzero", "selfplay_running_avg"): [(10.0, 900, 7.0)]}])
+  labels = ["c1_race_s0", "c1_race_s1", "c1_race_s12", "c1_other_s0"]
+  assert report.arm_of("c1_race_s12") == "c1_race" and report.arm_of("alone") == "alone"
+  race, other = report.arm_rows(["MinAtar/Breakout"] * 4, curves, labels, [10.0, 20.0])
+  assert (race["arm"], race["runs"], race["greedy"]) == ("c1_race", labels[:3], [3.0, 5.0, 10.0])
+  assert race["cells"] == [[1.0, 3.0, 5.0], [4.0, 6.0, 8.0]] and race["dqn"] == [2.0, 5.0]
+  assert other["cells"] == [[7.0], []]  # its curve ends at 10 s
+  # Mean 3, sample SD 2, SE 2 / sqrt 3 = 1.1547; 2 of 3 ahead of DQN's 2.0; 6.0, same SE.
+  text = report.arms_markdown([race, other], [10.0, 20.0])
+  assert ("| MinAtar/Breakout | c1_race | 3 | 3.00 +- 1.15 [1.00, 5.00], 2/3 ahead of 2.00 | "
+          "6.00 +- 1.15 [4.00, 8.00], 2/3 ahead of 5.00 | 6.00 [3.00, 10.00] |") in text
+  assert "| MinAtar/Breakout | c1_other | 1 | 7.00 [7.00, 7.00], 1/1 ahead of 2.00 | - | - |" in text
