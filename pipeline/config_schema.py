@@ -70,6 +70,11 @@ def base_config() -> ml_collections.ConfigDict:
   # annealed exploration). () : acting_epsilon throughout.
   c.search.acting_epsilon_schedule = ()
   c.search.unvisited_q = "parent"   # "parent" (parent's value) or "zero" or "min"
+  # The root value the actors store (the value bootstrap of learner.value_bootstrap
+  # "search") and reanalyse writes: "mean" (MuZero: value_sum / visits, every
+  # simulation counted, the root noise's too) or "max_q" (the largest Q among the
+  # visited root actions: acting greedily on the search, DQN's max).
+  c.search.root_value = "mean"
   # "compiled": the whole search as one XLA program (pipeline/search/compiled.py);
   # "reference": the numpy search (pipeline/search/mcts.py), one TF call per simulation.
   c.search.implementation = "compiled"
@@ -205,6 +210,7 @@ _CHOICES = {
     "search.unvisited_q": ("parent", "zero", "min"),
     "search.implementation": ("compiled", "reference"),
     "search.kind": ("puct", "gumbel"),
+    "search.root_value": ("mean", "max_q"),
     "learner.unroll_starts": ("auto", "random", "all"),
     "learner.value_bootstrap": ("search", "target"),
     "learner.jit_compile": (True, False),

@@ -215,7 +215,8 @@ def search_from(config, num_simulations=None) -> SearchConfig:
       discount=config.discount, dirichlet_alpha=s.dirichlet_alpha,
       dirichlet_fraction=s.dirichlet_fraction, unvisited_q=s.unvisited_q, kind=s.kind,
       gumbel_max_considered=s.gumbel_max_considered, gumbel_scale=s.gumbel_scale,
-      gumbel_value_scale=s.gumbel_value_scale, gumbel_maxvisit_init=s.gumbel_maxvisit_init)
+      gumbel_value_scale=s.gumbel_value_scale, gumbel_maxvisit_init=s.gumbel_maxvisit_init,
+      root_value=s.root_value)
 
 
 def env_from(config) -> EnvConfig:

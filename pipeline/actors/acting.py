@@ -20,7 +20,8 @@ from pipeline.search import policy
 
 class Decision(NamedTuple):
   """actions [B] int, policy [B, A] the policy target (pUCT: the visit
-  distribution; Gumbel: the improved policy), root_value [B], behaviour [B]
+  distribution; Gumbel: the improved policy), root_value [B] (as
+  search_config.root_value says: policy.root_value), behaviour [B]
   the probability of each action under the acting policy (policies.py)."""
   actions: np.ndarray
   policy: np.ndarray
@@ -49,5 +50,7 @@ def decide(fns: ModelFns, observations: np.ndarray, search_config: base.SearchCo
     out = policies.policy_for(search_config)(fns.root(observations), fns.recurrent,
                                              search_config, rng, add_noise, temperature)
   out = policies.with_epsilon(out, epsilon, rng)
-  return Decision(out.actions, out.action_weights.astype(np.float32),
-                  np.asarray(out.root_value, np.float32), out.behaviour.astype(np.float32))
+  value = policy.root_value(out.search.visit_counts, out.search.q_values, out.root_value,
+                            search_config.root_value)
+  return Decision(out.actions, out.action_weights.astype(np.float32), value,
+                  out.behaviour.astype(np.float32))

@@ -14,6 +14,7 @@ UNEXPANDED = -1
 ROOT = 0
 _UNVISITED_Q_MODES = ("parent", "zero", "min")
 KINDS = ("puct", "gumbel")
+ROOT_VALUES = ("mean", "max_q")
 
 
 class SearchConfig(NamedTuple):
@@ -32,6 +33,9 @@ class SearchConfig(NamedTuple):
   gumbel_scale: float = 1.0         # of the root's Gumbel noise while acting
   gumbel_value_scale: float = 0.1   # c_scale of sigma(q)
   gumbel_maxvisit_init: float = 50.0  # c_visit of sigma(q)
+  # The root value acting reports (and the actors store as the value bootstrap):
+  # "mean" (MuZero: value_sum / visits) or "max_q" (policy.root_value).
+  root_value: str = "mean"
 
 
 class RootOutput(NamedTuple):
@@ -88,6 +92,8 @@ def check_config(config: SearchConfig) -> None:
                      f"got {config.unvisited_q!r}")
   if config.kind not in KINDS:
     raise ValueError(f"search kind must be one of {KINDS}, got {config.kind!r}")
+  if config.root_value not in ROOT_VALUES:
+    raise ValueError(f"root_value must be one of {ROOT_VALUES}, got {config.root_value!r}")
   if config.kind == "gumbel" and int(config.gumbel_max_considered) < 1:
     raise ValueError(f"gumbel_max_considered must be >= 1, got {config.gumbel_max_considered}")
   if config.known_bounds is not None:

@@ -23,6 +23,7 @@ from pipeline.networks import muzero_net
 from pipeline.search import base
 from pipeline.search import compiled
 from pipeline.search import policies
+from pipeline.search import policy
 from pipeline.search import toy_models
 
 NUM_STATES = 24
@@ -421,4 +422,43 @@ def test_the_selection_rule_is_one_config_value():
   config_schema.validate(c)
   c.search.kind = "mcts"
   with pytest.raises(PipelineError, match="search.kind"):
+    config_schema.validate(c)
+
+
+def test_decide_reports_the_configured_root_value():
+  """search.root_value "max_q": the best visited root Q of the same search, with either
+  implementation; the actions and targets are those of "mean"."""
+  # pylint: disable=g-import-not-at-top
+  from pipeline.actors import acting
+  from pipeline.actors import model_fns
+  net, obs_shape = _network("mlp", seed=5)
+  obs = np.random.default_rng(3).normal(size=(6,) + obs_shape).astype(np.float32)
+  c = config_schema.base_config()
+  c.search.num_simulations, c.search.root_value = 10, "max_q"
+  config_schema.validate(c)
+  scfg = parts.search_from(c)
+  assert scfg.root_value == "max_q"
+  for implementation in ("compiled", "reference"):
+    fns = model_fns.ModelFns(net, implementation)
+    mean = acting.decide(fns, obs, scfg._replace(root_value="mean"), np.random.default_rng(0),
+                         add_noise=True, temperature=1.0)
+    best = acting.decide(fns, obs, scfg, np.random.default_rng(0), add_noise=True,
+                         temperature=1.0)
+    np.testing.assert_array_equal(best.actions, mean.actions)
+    np.testing.assert_array_equal(best.policy, mean.policy)
+    rng = np.random.default_rng(0)  # the same draws as decide's
+    if implementation == "compiled":
+      search = fns.search(obs, scfg, noise=policy.dirichlet_noise(
+          rng, scfg.dirichlet_alpha, np.ones((6, net.num_actions), bool)))
+    else:
+      search = policies.muzero_search(fns.root(obs), fns.recurrent, scfg, rng, True)
+    # Brute force over the same search's root children.
+    expect = [max(q for q, n in zip(qs, ns) if n > 0)
+              for qs, ns in zip(search.q_values, search.visit_counts)]
+    np.testing.assert_allclose(best.root_value, expect, rtol=1e-6)
+    np.testing.assert_allclose(mean.root_value, search.root_value, rtol=1e-6)
+    assert not np.allclose(best.root_value, mean.root_value)
+  from pipeline.errors import PipelineError
+  c.search.root_value = "max"
+  with pytest.raises(PipelineError, match="search.root_value"):
     config_schema.validate(c)

@@ -50,6 +50,26 @@ def root_priors(prior_logits: np.ndarray, invalid_actions: np.ndarray,
   return p
 
 
+def root_value(visit_counts: np.ndarray, q_values: np.ndarray, mean_value: np.ndarray,
+               mode: str = "mean") -> np.ndarray:
+  """The value [B] a finished search reports for its roots.
+
+  "mean": mean_value [B] (value_sum / visits: MuZero's; it counts every
+  simulation, those the root noise sent to poor actions too). "max_q": the
+  largest Q [B, A] among the root actions with visit_counts [B, A] > 0 (the
+  value of acting greedily on the search, DQN's max); mean_value on a row
+  without visited actions.
+  """
+  mean_value = np.asarray(mean_value, np.float32)
+  if mode == "mean":
+    return mean_value
+  if mode != "max_q":
+    raise ValueError(f"root value mode must be 'mean' or 'max_q', got {mode!r}")
+  visited = np.asarray(visit_counts) > 0
+  best = np.where(visited, np.asarray(q_values, np.float32), -np.inf).max(axis=1)
+  return np.where(visited.any(axis=1), best, mean_value).astype(np.float32)
+
+
 def visit_policy(visit_counts: np.ndarray, temperature: float) -> np.ndarray:
   """Acting policy [B, A] from visit counts: counts ** (1 / T), normalised.
 

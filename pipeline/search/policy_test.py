@@ -1,5 +1,6 @@
 """Tests of the numpy root-noise and acting helpers (policy.py, policies.with_epsilon)."""
 import numpy as np
+import pytest
 
 from pipeline.search import policies
 from pipeline.search import policy
@@ -80,3 +81,16 @@ def test_with_epsilon_zero_is_identity_and_draws_nothing():
   out = _greedy_output(5)
   assert policies.with_epsilon(out, 0.0, rng) is out
   assert rng.random() == np.random.default_rng(3).random()
+
+
+def test_root_value_mean_or_the_best_visited_q():
+  visits = np.array([[3, 0, 1], [0, 0, 0], [0, 5, 2]])
+  q = np.array([[0.5, 0.0, 2.0], [0.0, 0.0, 0.0], [0.0, -1.0, -3.0]])
+  mean = np.float32([0.9, 0.4, -1.5])
+  np.testing.assert_array_equal(policy.root_value(visits, q, mean), mean)
+  # Row 0: 2.0 (action 2, 1 visit); row 1: no visited action, the mean; row 2: -1.0, not
+  # the unvisited action's stored 0.
+  np.testing.assert_array_equal(policy.root_value(visits, q, mean, "max_q"),
+                                np.float32([2.0, 0.4, -1.0]))
+  with pytest.raises(ValueError, match="root value mode"):
+    policy.root_value(visits, q, mean, "max")
