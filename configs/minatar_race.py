@@ -7,17 +7,14 @@ wall-clock on 2 cores (issue 12), one config with the game as its argument:
 
   * asterix: configs/minatar_smallconv.py (a spatial latent; docs/minatar_dqn_s18/);
   * space_invaders: configs/minatar_convmlp.py with EfficientZero's consistency loss
-    (weight 8) and stronger root noise (Dirichlet alpha 1, fraction 0.5): 17.7-18.9 at 600 s
-    on 2 cores (2 seeds) against 12.6-13.8 without (sessions 17-18); still behind DQN from
-    360 s (docs/minatar_dqn_s19/; over five runs and three seeds 17.7-19.3 at 600 s against
-    DQN's 21.0, docs/minatar_dqn_s20/). Weight 16 (one seed of three at 29, two at 13-14),
-    EfficientZero's projection heads (12.6-12.7) and TD(lambda) 0.95 were not better; nor
-    (session 21, docs/minatar_dqn_s21/) a replay of 3,000 or 1,500 sequences, priority
-    exponent 0.6, value loss weight 1, 48 simulations, or an annealed acting epsilon
-    (search.acting_epsilon_schedule): the replay of 3,000 and the epsilon broke through on
-    1 run of 5 and 2 of 7 (21.9-24.1 at 600 s, ahead of DQN) and plateaued on the rest
-    (11.9-18.3), a mean of 18.4 and 16.7 against the recipe's 18.2 over six runs; the others
-    were worse;
+    (weight 8), stronger root noise (Dirichlet alpha 1, fraction 0.5) and an unroll of 3
+    steps instead of 5. At 600 s on one core, five runs: 15.7-23.6, mean 20.6 (three ahead
+    of DQN's 21.0; greedy 18.8-32.5), against 17.7 with the unroll of 5 (three runs; 18.6
+    on two cores); still behind DQN at 360 s (docs/minatar_dqn_s22/). Not better
+    (docs/minatar_dqn_s19/ to s22/): consistency weight 16, projection heads, TD(lambda)
+    0.95 or 0.5, replays of 3,000 or 1,500 sequences, priority exponent 0.6, value loss
+    weight 1, 48 simulations, an annealed acting epsilon, reanalyse, Gumbel MuZero, an
+    unroll of 2;
   * breakout, freeway, seaquest: configs/minatar_convmlp.py (docs/minatar_dqn_s17/, s19/; on
     Breakout the same consistency settings were no better, one seed each).
 """
@@ -45,4 +42,5 @@ def get_config(game: str = "breakout"):
     c.consistency.weight = 8.0
     c.search.dirichlet_alpha = 1.0
     c.search.dirichlet_fraction = 0.5
+    c.learner.unroll_steps = 3
   return c
