@@ -15,8 +15,9 @@ OUT/curves.csv (game column added; a point per --csv_every_frames), OUT/table.md
 OUT/table_wall.md (each run's two curves at --at_seconds), OUT/table_arms.md (the
 runs of one setting over seeds: a run named NAME_sSEED is seed SEED of arm NAME; at each
 --at_seconds the mean, its standard error and the range over the arm's runs, and how many
-are ahead of DQN then, where DQN's curve reaches that second; the mean greedy evaluation) and OUT/curves.png (a row per game:
-return against frames and against wall-clock seconds, random as a dotted line).
+are ahead of DQN then, where DQN's curve reaches that second; the mean greedy evaluation)
+and OUT/curves.png (a row per game: return against frames and against wall-clock seconds,
+random as a dotted line).
 """
 import csv
 import json
@@ -242,7 +243,8 @@ def arms_markdown(rows, seconds: Sequence[float]) -> str:
         cells.append("-")
         continue
       mean, se = mean_se(values)
-      ahead = "" if dqn is None else f", {sum(v > dqn for v in values)}/{len(values)} ahead of {dqn:.2f}"
+      ahead = ("" if dqn is None else
+               f", {sum(v > dqn for v in values)}/{len(values)} ahead of {dqn:.2f}")
       cells.append(f"{mean:.2f}{'' if se is None else f' +- {se:.2f}'} "
                    f"[{min(values):.2f}, {max(values):.2f}]{ahead}")
     g = r["greedy"]

@@ -163,4 +163,5 @@ def test_arms_average_their_seeds_and_count_the_runs_ahead_of_dqn():
   text = report.arms_markdown([race, other], [10.0, 20.0])
   assert ("| MinAtar/Breakout | c1_race | 3 | 3.00 +- 1.15 [1.00, 5.00], 2/3 ahead of 2.00 | "
           "6.00 +- 1.15 [4.00, 8.00], 2/3 ahead of 5.00 | 6.00 [3.00, 10.00] |") in text
-  assert "| MinAtar/Breakout | c1_other | 1 | 7.00 [7.00, 7.00], 1/1 ahead of 2.00 | - | - |" in text
+  assert ("| MinAtar/Breakout | c1_other | 1 | 7.00 [7.00, 7.00], 1/1 ahead of 2.00 | - | - |"
+          in text)
