@@ -8,9 +8,10 @@ wall-clock on 2 cores (issue 12), one config with the game as its argument:
   * asterix: configs/minatar_smallconv.py (a spatial latent; docs/minatar_dqn_s18/);
   * space_invaders: configs/minatar_convmlp.py with EfficientZero's consistency loss
     (weight 8), stronger root noise (Dirichlet alpha 1, fraction 0.5) and an unroll of 3
-    steps instead of 5. At 600 s on one core, five runs: 15.7-23.6, mean 20.6 (three ahead
-    of DQN's 21.0; greedy 18.8-32.5), against 17.7 with the unroll of 5 (three runs; 18.6
-    on two cores); still behind DQN at 360 s (docs/minatar_dqn_s22/). Not better
+    steps instead of 5. At 600 s on one core, seven runs: 15.7-30.2, mean 22.8 (five ahead
+    of DQN's 21.0; greedy 18.8-32.5, mean 25.8), against 17.7 with the unroll of 5 (three
+    runs; 18.6 on two cores); behind DQN at 360 s on the mean (17.1 against 18.5),
+    ahead at 120, 240 and 480 s (docs/minatar_dqn_s22/). Not better
     (docs/minatar_dqn_s19/ to s22/): consistency weight 16, projection heads, TD(lambda)
     0.95 or 0.5, replays of 3,000 or 1,500 sequences, priority exponent 0.6, value loss
     weight 1, 48 simulations, an annealed acting epsilon, reanalyse, Gumbel MuZero, an
