@@ -63,8 +63,8 @@ def root_value(visit_counts: np.ndarray, q_values: np.ndarray, mean_value: np.nd
   mean_value = np.asarray(mean_value, np.float32)
   if mode == "mean":
     return mean_value
-  if mode != "max_q":
-    raise ValueError(f"root value mode must be 'mean' or 'max_q', got {mode!r}")
+  if mode not in base.ROOT_VALUES:
+    raise ValueError(f"root value mode must be one of {base.ROOT_VALUES}, got {mode!r}")
   visited = np.asarray(visit_counts) > 0
   best = np.where(visited, np.asarray(q_values, np.float32), -np.inf).max(axis=1)
   return np.where(visited.any(axis=1), best, mean_value).astype(np.float32)
