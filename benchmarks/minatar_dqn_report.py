@@ -13,11 +13,13 @@ efficiency, "at W" the return per wall-clock second on this machine (both ran
 at once, each pinned to one core, unless run with --alone). Writes
 OUT/curves.csv (game column added; a point per --csv_every_frames), OUT/table.md,
 OUT/table_wall.md (each run's two curves at --at_seconds), OUT/table_arms.md (the
-runs of one setting over seeds: a run named NAME_sSEED is seed SEED of arm NAME; at each
---at_seconds the mean, its standard error and the range over the arm's runs, and how many
-are ahead of DQN then, where DQN's curve reaches that second; the mean greedy evaluation)
-and OUT/curves.png (a row per game: return against frames and against wall-clock seconds,
-random as a dotted line).
+runs of one setting over seeds: a run named NAME_sSEED is seed SEED of arm NAME, DQN's runs
+included; at each --at_seconds the mean, its standard error and the range over the arm's
+runs, and how many MuZero runs are ahead of the mean of DQN's runs of the game that reach
+that second; the mean greedy evaluation),
+OUT/curves.png (a row per game: return against frames and against wall-clock seconds,
+random as a dotted line) and OUT/curves_arms.png with its data OUT/curves_arms.csv (each
+arm's mean over its runs +- one standard error, against frames and seconds).
 """
 import csv
 import json
@@ -37,6 +39,11 @@ CSV_EVERY_FRAMES = flags.DEFINE_integer("csv_every_frames", 500, "OUT/curves.csv
                                         "per this many frames (the tables use every point).")
 AT_SECONDS = flags.DEFINE_list("at_seconds", ["120", "240", "360", "480"],
                                "Wall-clock seconds for table_wall.md (each curve's return then).")
+
+ARM_STEP_SECONDS = flags.DEFINE_float("arm_step_seconds", 10.0, "curves_arms: a point per this "
+                                      "many wall-clock seconds.")
+ARM_STEP_FRAMES = flags.DEFINE_integer("arm_step_frames", 5000, "curves_arms: a point per this "
+                                       "many frames.")
 
 Curve = List[Tuple[float, int, float]]  # (wall seconds, frames, return)
 
@@ -167,21 +174,87 @@ def plot(games, curves, randoms, path: str, labels: Sequence[str]) -> None:
   plt.close(fig)
 
 
-def at_seconds_rows(games, curves, labels, seconds: Sequence[float]) -> List[Dict]:
-  """Per run and curve (DQN training, MuZero self-play): (frames, return) at each of `seconds`
-  (the last point at or before it; None before the curve starts or after it ends)."""
-  rows, seen = [], set()
+def plot_arms(by_axis: Dict[str, List[Dict]], randoms, path: str) -> None:
+  """A row per game: each arm's mean over its runs with a band of +- one standard error,
+  against frames (left) and wall-clock seconds (right); DQN's arms in black."""
+  import matplotlib  # pylint: disable=g-import-not-at-top
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+  games = sorted({r["game"] for rows in by_axis.values() for r in rows})
+  fig, axes = plt.subplots(len(games), 2, figsize=(11.5, 3.6 * len(games)), squeeze=False)
+  for (ax_frames, ax_wall), game in zip(axes, games):
+    for ax, axis in ((ax_frames, "frames"), (ax_wall, "wall_seconds")):
+      arms = sorted({(r["agent"], r["arm"]) for r in by_axis[axis] if r["game"] == game})
+      for agent, arm in arms:
+        rows = [r for r in by_axis[axis] if (r["game"], r["agent"], r["arm"]) == (game, agent, arm)]
+        x = [r["x"] for r in rows]
+        mean = [r["mean"] for r in rows]
+        se = [r["se"] or 0.0 for r in rows]
+        line, = ax.plot(x, mean, color="k" if agent == "dqn" else None, lw=1.2,
+                        label=f"{'DQN' if agent == 'dqn' else 'MuZero'} {arm} "
+                              f"({max(r['runs'] for r in rows)} runs)")
+        ax.fill_between(x, [m - e for m, e in zip(mean, se)], [m + e for m, e in zip(mean, se)],
+                        color=line.get_color(), alpha=0.15, lw=0)
+      if game in randoms:
+        ax.axhline(randoms[game], color="grey", ls=":", label="random")
+      ax.set_title(f"{game}, against {axis.replace('_', ' ')}")
+      ax.set_xlabel(axis.replace("_", " "))
+      ax.set_ylabel("running average of training returns")
+      if ax is ax_wall:
+        ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+  fig.tight_layout()
+  fig.savefig(path, dpi=110, bbox_inches="tight")
+  plt.close(fig)
+
+
+def own_runs(games, curves, labels):
+  """(game, run, agent, curve) per run and agent, DQN training and MuZero self-play; a DQN
+  curve borrowed by a MuZero run alone (with_dqn_of_the_same_game) only once."""
+  seen = set()
   for game, label, c in zip(games, labels, curves):
     for agent, kind in (("dqn", "train_running_avg"), ("muzero", "selfplay_running_avg")):
       pts = c.get((agent, kind), [])
-      if not pts or id(pts) in seen:  # a DQN curve borrowed by a MuZero run alone: once
-        continue
-      seen.add(id(pts))
-      cells = []
-      for t in seconds:
-        before = [p for p in pts if p[0] <= t]
-        cells.append((before[-1][1], before[-1][2]) if before and t <= pts[-1][0] + 1e-9 else None)
-      rows.append({"game": game, "run": label, "agent": agent, "cells": cells})
+      if pts and id(pts) not in seen:
+        seen.add(id(pts))
+        yield game, label, agent, pts
+
+
+def point_at(curve: Curve, x: float, axis: int) -> Optional[Tuple[float, int, float]]:
+  """The curve's last point at or before x on axis 0 (wall) or 1 (frames); None before its
+  first point or after its last (a run that ended does not count later)."""
+  if not curve or x > curve[-1][axis] + 1e-9:
+    return None
+  before = [p for p in curve if p[axis] <= x]
+  return before[-1] if before else None
+
+
+def at_seconds_rows(games, curves, labels, seconds: Sequence[float]) -> List[Dict]:
+  """Per run and curve (DQN training, MuZero self-play): (frames, return) at each of `seconds`
+  (the last point at or before it; None before the curve starts or after it ends)."""
+  rows = []
+  for game, label, agent, pts in own_runs(games, curves, labels):
+    cells = [point_at(pts, t, 0) for t in seconds]
+    rows.append({"game": game, "run": label, "agent": agent,
+                 "cells": [None if p is None else (p[1], p[2]) for p in cells]})
+  return rows
+
+
+def arm_curves(games, curves, labels, axis: int, step: float) -> List[Dict]:
+  """Per (game, agent, arm) and x = 0, step, 2 step, ... on axis 0 (wall) or 1 (frames) that
+  every run of the arm covers (so the runs averaged do not change along the curve): the mean
+  and standard error over the runs."""
+  runs: Dict[Tuple[str, str, str], List[Curve]] = {}
+  for game, label, agent, pts in own_runs(games, curves, labels):
+    runs.setdefault((game, agent, arm_of(label)), []).append(pts)
+  rows = []
+  for (game, agent, arm), arm_runs in runs.items():
+    end = min(pts[-1][axis] for pts in arm_runs)
+    for i in range(int(end // step) + 1):
+      values = [p[2] for p in (point_at(pts, i * step, axis) for pts in arm_runs) if p]
+      if len(values) == len(arm_runs):
+        mean, se = mean_se(values)
+        rows.append({"game": game, "agent": agent, "arm": arm, "x": i * step,
+                     "runs": len(values), "mean": mean, "se": se})
   return rows
 
 
@@ -200,22 +273,29 @@ def arm_of(run: str) -> str:
 
 
 def arm_rows(games, curves, labels, seconds: Sequence[float]) -> List[Dict]:
-  """Per (game, arm) in order of first appearance: n runs and, at each of `seconds`, the
-  MuZero returns of the runs that reach it, with DQN's return then; the greedy evaluations."""
+  """Per (game, agent, arm) in order of first appearance (DQN's runs form arms too): the runs
+  and, at each of `seconds`, the returns of those that reach it, with the mean of DQN's runs
+  of that game then (None where none reaches it); the greedy evaluations."""
   per_run = at_seconds_rows(games, curves, labels, seconds)
-  dqn = {r["game"]: r["cells"] for r in per_run if r["agent"] == "dqn"}
-  greedy = {label: c.get(("muzero", "greedy_eval"), []) for label, c in zip(labels, curves)}
-  arms: Dict[Tuple[str, str], Dict] = {}
+  dqn_runs: Dict[str, List[List]] = {}
   for r in per_run:
-    if r["agent"] != "muzero":
-      continue
-    arm = arms.setdefault((r["game"], arm_of(r["run"])), {
-        "game": r["game"], "arm": arm_of(r["run"]), "runs": [], "greedy": [],
-        "cells": [[] for _ in seconds],
-        "dqn": [None if c is None else c[1] for c in dqn.get(r["game"], [None] * len(seconds))]})
+    if r["agent"] == "dqn":
+      dqn_runs.setdefault(r["game"], []).append(r["cells"])
+  dqn_mean = {}
+  for game, runs in dqn_runs.items():
+    at = [[c[1] for c in cells if c is not None] for cells in zip(*runs)]
+    dqn_mean[game] = [sum(v) / len(v) if v else None for v in at]
+  greedy = {(label, agent): c.get((agent, "greedy_eval"), [])
+            for label, c in zip(labels, curves) for agent in ("dqn", "muzero")}
+  arms: Dict[Tuple[str, str, str], Dict] = {}
+  for r in per_run:
+    arm = arms.setdefault((r["game"], r["agent"], arm_of(r["run"])), {
+        "game": r["game"], "agent": r["agent"], "arm": arm_of(r["run"]), "runs": [],
+        "greedy": [], "cells": [[] for _ in seconds],
+        "dqn": dqn_mean.get(r["game"], [None] * len(seconds))})
     arm["runs"].append(r["run"])
-    if greedy[r["run"]]:
-      arm["greedy"].append(greedy[r["run"]][-1][2])
+    if greedy[(r["run"], r["agent"])]:
+      arm["greedy"].append(greedy[(r["run"], r["agent"])][-1][2])
     for cell, values in zip(r["cells"], arm["cells"]):
       if cell is not None:
         values.append(cell[1])
@@ -232,10 +312,10 @@ def mean_se(values: Sequence[float]) -> Tuple[float, Optional[float]]:
 
 
 def arms_markdown(rows, seconds: Sequence[float]) -> str:
-  """Cells: mean +- SE [min, max] and the runs ahead of DQN then, of those that reach it."""
-  head = ("| game | arm | runs | " + " | ".join(f"at {t:.0f} s" for t in seconds) +
+  """Cells: mean +- SE [min, max] and, for MuZero, its runs ahead of the mean of DQN's then."""
+  head = ("| game | agent | arm | runs | " + " | ".join(f"at {t:.0f} s" for t in seconds) +
           " | greedy, mean [min, max] |")
-  lines = [head, "|" + " --- |" * (4 + len(seconds))]
+  lines = [head, "|" + " --- |" * (5 + len(seconds))]
   for r in rows:
     cells = []
     for values, dqn in zip(r["cells"], r["dqn"]):
@@ -243,13 +323,14 @@ def arms_markdown(rows, seconds: Sequence[float]) -> str:
         cells.append("-")
         continue
       mean, se = mean_se(values)
-      ahead = ("" if dqn is None else
+      ahead = ("" if dqn is None or r["agent"] == "dqn" else
                f", {sum(v > dqn for v in values)}/{len(values)} ahead of {dqn:.2f}")
       cells.append(f"{mean:.2f}{'' if se is None else f' +- {se:.2f}'} "
                    f"[{min(values):.2f}, {max(values):.2f}]{ahead}")
     g = r["greedy"]
     greedy = "-" if not g else f"{sum(g) / len(g):.2f} [{min(g):.2f}, {max(g):.2f}]"
-    lines.append(f"| {r['game']} | {r['arm']} | {len(r['runs'])} | " + " | ".join(cells) +
+    lines.append(f"| {r['game']} | {r['agent']} | {r['arm']} | {len(r['runs'])} | " +
+                 " | ".join(cells) +
                  f" | {greedy} |")
   return "\n".join(lines) + "\n"
 
@@ -280,6 +361,15 @@ def main(argv):
   with open(os.path.join(OUT.value, "table_arms.md"), "w") as f:
     f.write(arms_text)
   plot(games, curves, randoms, os.path.join(OUT.value, "curves.png"), labels)
+  by_axis = {"wall_seconds": arm_curves(games, curves, labels, 0, ARM_STEP_SECONDS.value),
+             "frames": arm_curves(games, curves, labels, 1, ARM_STEP_FRAMES.value)}
+  with open(os.path.join(OUT.value, "curves_arms.csv"), "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["game", "agent", "arm", "axis", "x", "runs", "mean", "se"])
+    for axis, rows in by_axis.items():
+      w.writerows((r["game"], r["agent"], r["arm"], axis, r["x"], r["runs"], round(r["mean"], 4),
+                   "" if r["se"] is None else round(r["se"], 4)) for r in rows)
+  plot_arms(by_axis, randoms, os.path.join(OUT.value, "curves_arms.png"))
   print(text)
   print(wall_text)
   print(arms_text)

@@ -144,24 +144,54 @@ def test_export_study_lists_each_run_and_which_were_reused(tmp_path):
   assert info["study_wall_seconds"] == 50.0 and info["command"] == "cmd"
 
 
-def test_arms_average_their_seeds_and_count_the_runs_ahead_of_dqn():
-  dqn = {("dqn", "train_running_avg"): [(10.0, 1000, 2.0), (20.0, 2000, 5.0)]}
+def test_arms_average_their_seeds_and_count_the_runs_ahead_of_the_mean_of_dqn_s():
+  dqn = lambda pts, greedy: {("dqn", "train_running_avg"): pts,
+                             ("dqn", "greedy_eval"): [(pts[-1][0], pts[-1][1], greedy)]}
   run = lambda ret10, ret20, greedy: {
       ("muzero", "selfplay_running_avg"): [(10.0, 900, ret10), (20.0, 1800, ret20)],
       ("muzero", "greedy_eval"): [(20.0, 1800, greedy)]}
-  curves = report.with_dqn_of_the_same_game(
-      ["MinAtar/Breakout"] * 4,
-      [{**dqn, **run(1.0, 4.0, 3.0)}, run(3.0, 6.0, 5.0), run(5.0, 8.0, 10.0),
-       {("muzero", "selfplay_running_avg"): [(10.0, 900, 7.0)]}])
-  labels = ["c1_race_s0", "c1_race_s1", "c1_race_s12", "c1_other_s0"]
+  games = ["MinAtar/Breakout"] * 6
+  curves = report.with_dqn_of_the_same_game(games, [
+      dqn([(10.0, 1000, 2.0), (20.0, 2000, 5.0)], 6.0),
+      dqn([(10.0, 1000, 4.0), (15.0, 1500, 6.0)], 8.0),  # ends before 20 s
+      run(1.0, 4.0, 3.0), run(3.0, 6.0, 5.0), run(5.0, 8.0, 10.0),
+      {("muzero", "selfplay_running_avg"): [(10.0, 900, 7.0)]}])
+  labels = ["dqn_breakout_s0", "dqn_breakout_s1", "c1_race_s0", "c1_race_s1", "c1_race_s12",
+            "c1_other_s0"]
   assert report.arm_of("c1_race_s12") == "c1_race" and report.arm_of("alone") == "alone"
-  race, other = report.arm_rows(["MinAtar/Breakout"] * 4, curves, labels, [10.0, 20.0])
-  assert (race["arm"], race["runs"], race["greedy"]) == ("c1_race", labels[:3], [3.0, 5.0, 10.0])
-  assert race["cells"] == [[1.0, 3.0, 5.0], [4.0, 6.0, 8.0]] and race["dqn"] == [2.0, 5.0]
+  dqn_arm, race, other = report.arm_rows(games, curves, labels, [10.0, 20.0])
+  assert (dqn_arm["agent"], dqn_arm["arm"], dqn_arm["runs"]) == ("dqn", "dqn_breakout", labels[:2])
+  assert dqn_arm["cells"] == [[2.0, 4.0], [5.0]] and dqn_arm["greedy"] == [6.0, 8.0]
+  assert (race["agent"], race["arm"], race["runs"]) == ("muzero", "c1_race", labels[2:5])
+  assert race["greedy"] == [3.0, 5.0, 10.0]
+  # DQN's mean over the runs that reach each second: (2 + 4) / 2 at 10 s, 5 alone at 20 s.
+  assert race["cells"] == [[1.0, 3.0, 5.0], [4.0, 6.0, 8.0]] and race["dqn"] == [3.0, 5.0]
   assert other["cells"] == [[7.0], []]  # its curve ends at 10 s
-  # Mean 3, sample SD 2, SE 2 / sqrt 3 = 1.1547; 2 of 3 ahead of DQN's 2.0; 6.0, same SE.
-  text = report.arms_markdown([race, other], [10.0, 20.0])
-  assert ("| MinAtar/Breakout | c1_race | 3 | 3.00 +- 1.15 [1.00, 5.00], 2/3 ahead of 2.00 | "
-          "6.00 +- 1.15 [4.00, 8.00], 2/3 ahead of 5.00 | 6.00 [3.00, 10.00] |") in text
-  assert ("| MinAtar/Breakout | c1_other | 1 | 7.00 [7.00, 7.00], 1/1 ahead of 2.00 | - | - |"
-          in text)
+  # Mean 3, sample SD 2, SE 2 / sqrt 3 = 1.1547; 1 of 3 ahead of 3.0; 6.0, 2 of 3 ahead of 5.0.
+  text = report.arms_markdown([dqn_arm, race, other], [10.0, 20.0])
+  assert ("| MinAtar/Breakout | muzero | c1_race | 3 | 3.00 +- 1.15 [1.00, 5.00], 1/3 ahead of "
+          "3.00 | 6.00 +- 1.15 [4.00, 8.00], 2/3 ahead of 5.00 | 6.00 [3.00, 10.00] |") in text
+  assert ("| MinAtar/Breakout | muzero | c1_other | 1 | 7.00 [7.00, 7.00], 1/1 ahead of 3.00 | - "
+          "| - |") in text
+  # DQN's own row: mean 3, SD sqrt 2, SE 1; no count against itself.
+  assert ("| MinAtar/Breakout | dqn | dqn_breakout | 2 | 3.00 +- 1.00 [2.00, 4.00] | "
+          "5.00 [5.00, 5.00] | 7.00 [6.00, 8.00] |") in text
+
+
+def test_arm_curves_average_the_runs_where_every_run_covers_the_point():
+  run = lambda pts: {("muzero", "selfplay_running_avg"): pts}
+  curves = [run([(5.0, 100, 1.0), (12.0, 300, 3.0), (20.0, 500, 5.0)]),
+            run([(8.0, 200, 2.0), (14.0, 400, 6.0)]),  # ends at 14 s
+            {("dqn", "train_running_avg"): [(0.0, 0, 0.5), (20.0, 600, 4.0)]}]
+  labels = ["c1_a_s0", "c1_a_s1", "dqn_breakout_s0"]
+  rows = report.arm_curves(["MinAtar/Breakout"] * 3, curves, labels, 0, 10.0)
+  got = {(r["arm"], r["x"]): (r["runs"], r["mean"], r["se"]) for r in rows}
+  # At 10 s the runs hold 1.0 and 2.0 (mean 1.5, SD 0.7071, SE 0.5); 0 s is before the runs'
+  # first points and 20 s after the second run's end.
+  assert got[("c1_a", 10.0)] == (2, 1.5, 0.5)
+  assert ("c1_a", 0.0) not in got and ("c1_a", 20.0) not in got
+  assert got[("dqn_breakout", 0.0)] == (1, 0.5, None) and got[("dqn_breakout", 20.0)][1] == 4.0
+  by_frames = report.arm_curves(["MinAtar/Breakout"] * 3, curves, labels, 1, 125)
+  got = {(r["arm"], r["x"]): r["mean"] for r in by_frames}
+  # At 250 frames the runs' points at 100 and 200 frames; at 375, at 300 and 200 (3.0, 2.0).
+  assert got[("c1_a", 250)] == 1.5 and got[("c1_a", 375)] == 2.5 and ("c1_a", 500) not in got
