@@ -16,7 +16,7 @@ OUT/table_wall.md (each run's two curves at --at_seconds), OUT/table_arms.md (th
 runs of one setting over seeds: a run named NAME_sSEED is seed SEED of arm NAME, DQN's runs
 included; at each --at_seconds the mean, its standard error and the range over the arm's
 runs, and how many MuZero runs are ahead of the mean of DQN's runs of the game that reach
-that second; the mean greedy evaluation),
+that second; the mean greedy evaluation), OUT/table_arms_frames.md (the same at --at_frames),
 OUT/curves.png (a row per game: return against frames and against wall-clock seconds,
 random as a dotted line) and OUT/curves_arms.png with its data OUT/curves_arms.csv (each
 arm's mean over its runs +- one standard error, against frames and seconds).
@@ -40,6 +40,8 @@ CSV_EVERY_FRAMES = flags.DEFINE_integer("csv_every_frames", 500, "OUT/curves.csv
 AT_SECONDS = flags.DEFINE_list("at_seconds", ["120", "240", "360", "480"],
                                "Wall-clock seconds for table_wall.md (each curve's return then).")
 
+AT_FRAMES = flags.DEFINE_list("at_frames", ["50000", "100000", "150000"],
+                             "Frame counts for table_arms_frames.md (table_arms.md at frames).")
 ARM_STEP_SECONDS = flags.DEFINE_float("arm_step_seconds", 10.0, "curves_arms: a point per this "
                                       "many wall-clock seconds.")
 ARM_STEP_FRAMES = flags.DEFINE_integer("arm_step_frames", 5000, "curves_arms: a point per this "
@@ -68,11 +70,17 @@ def random_returns(path: str = "pipeline/data/random_baselines.csv") -> Dict[str
 
 
 def game_of(workdir: str) -> str:
-  """The game MuZero played in a workdir (its run's config.json), else the dqn_GAME name."""
+  """The game MuZero played in a workdir (its run's config.json), else its name's: dqn_GAME or
+  dqn_GAME_sN (one of several DQN runs)."""
   path = os.path.join(workdir, "muzero", "config.json")
   if os.path.exists(path):
     return json.load(open(path))["env"]["name"]
-  return f"MinAtar/{NAMES[os.path.basename(os.path.normpath(workdir)).split('_', 1)[1]]}"
+  name = arm_of(os.path.basename(os.path.normpath(workdir)))
+  game = name.split("_", 1)[1] if name.startswith("dqn_") else None
+  if game not in NAMES:
+    raise ValueError(f"{workdir}: no muzero/config.json, and not named dqn_GAME[_sN] with GAME "
+                     f"one of {', '.join(NAMES)}")
+  return f"MinAtar/{NAMES[game]}"
 
 
 def with_dqn_of_the_same_game(games: Sequence[str], curves: Sequence[Dict]) -> List[Dict]:
@@ -228,12 +236,13 @@ def point_at(curve: Curve, x: float, axis: int) -> Optional[Tuple[float, int, fl
   return before[-1] if before else None
 
 
-def at_seconds_rows(games, curves, labels, seconds: Sequence[float]) -> List[Dict]:
+def at_seconds_rows(games, curves, labels, seconds: Sequence[float], axis: int = 0) -> List[Dict]:
   """Per run and curve (DQN training, MuZero self-play): (frames, return) at each of `seconds`
-  (the last point at or before it; None before the curve starts or after it ends)."""
+  (the last point at or before it; None before the curve starts or after it ends); with
+  axis=1, `seconds` are frame counts instead."""
   rows = []
   for game, label, agent, pts in own_runs(games, curves, labels):
-    cells = [point_at(pts, t, 0) for t in seconds]
+    cells = [point_at(pts, t, axis) for t in seconds]
     rows.append({"game": game, "run": label, "agent": agent,
                  "cells": [None if p is None else (p[1], p[2]) for p in cells]})
   return rows
@@ -272,11 +281,12 @@ def arm_of(run: str) -> str:
   return re.sub(r"_s\d+$", "", run)
 
 
-def arm_rows(games, curves, labels, seconds: Sequence[float]) -> List[Dict]:
+def arm_rows(games, curves, labels, seconds: Sequence[float], axis: int = 0) -> List[Dict]:
   """Per (game, agent, arm) in order of first appearance (DQN's runs form arms too): the runs
   and, at each of `seconds`, the returns of those that reach it, with the mean of DQN's runs
-  of that game then (None where none reaches it); the greedy evaluations."""
-  per_run = at_seconds_rows(games, curves, labels, seconds)
+  of that game then (None where none reaches it); the greedy evaluations. With axis=1,
+  `seconds` are frame counts instead."""
+  per_run = at_seconds_rows(games, curves, labels, seconds, axis)
   dqn_runs: Dict[str, List[List]] = {}
   for r in per_run:
     if r["agent"] == "dqn":
@@ -311,9 +321,9 @@ def mean_se(values: Sequence[float]) -> Tuple[float, Optional[float]]:
   return mean, (sum((v - mean) ** 2 for v in values) / (n - 1) / n) ** 0.5
 
 
-def arms_markdown(rows, seconds: Sequence[float]) -> str:
+def arms_markdown(rows, seconds: Sequence[float], unit: str = "s") -> str:
   """Cells: mean +- SE [min, max] and, for MuZero, its runs ahead of the mean of DQN's then."""
-  head = ("| game | agent | arm | runs | " + " | ".join(f"at {t:.0f} s" for t in seconds) +
+  head = ("| game | agent | arm | runs | " + " | ".join(f"at {t:,.0f} {unit}" for t in seconds) +
           " | greedy, mean [min, max] |")
   lines = [head, "|" + " --- |" * (5 + len(seconds))]
   for r in rows:
@@ -360,6 +370,11 @@ def main(argv):
   arms_text = arms_markdown(arm_rows(games, curves, labels, seconds), seconds)
   with open(os.path.join(OUT.value, "table_arms.md"), "w") as f:
     f.write(arms_text)
+  frames = [int(x) for x in AT_FRAMES.value]
+  arms_frames_text = arms_markdown(arm_rows(games, curves, labels, frames, axis=1), frames,
+                                   "frames")
+  with open(os.path.join(OUT.value, "table_arms_frames.md"), "w") as f:
+    f.write(arms_frames_text)
   plot(games, curves, randoms, os.path.join(OUT.value, "curves.png"), labels)
   by_axis = {"wall_seconds": arm_curves(games, curves, labels, 0, ARM_STEP_SECONDS.value),
              "frames": arm_curves(games, curves, labels, 1, ARM_STEP_FRAMES.value)}
@@ -373,6 +388,7 @@ def main(argv):
   print(text)
   print(wall_text)
   print(arms_text)
+  print(arms_frames_text)
 
 
 if __name__ == "__main__":

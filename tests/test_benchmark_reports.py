@@ -1,5 +1,7 @@
 """The benchmark reports (MuZero / DQN side by side, Gumbel against pUCT) read their data as
 hand-made examples say."""
+import pytest
+
 from benchmarks import gumbel_report, minatar_dqn_curves, minatar_dqn_report as report
 
 
@@ -195,3 +197,25 @@ def test_arm_curves_average_the_runs_where_every_run_covers_the_point():
   got = {(r["arm"], r["x"]): r["mean"] for r in by_frames}
   # At 250 frames the runs' points at 100 and 200 frames; at 375, at 300 and 200 (3.0, 2.0).
   assert got[("c1_a", 250)] == 1.5 and got[("c1_a", 375)] == 2.5 and ("c1_a", 500) not in got
+
+
+def test_the_game_of_a_dqn_workdir_is_in_its_name(tmp_path):
+  assert report.game_of(str(tmp_path / "dqn_space_invaders")) == "MinAtar/SpaceInvaders"
+  assert report.game_of(str(tmp_path / "dqn_space_invaders_s2")) == "MinAtar/SpaceInvaders"
+  assert report.game_of(str(tmp_path / "dqn_breakout_s0/")) == "MinAtar/Breakout"
+  with pytest.raises(ValueError, match="dqn_GAME"):
+    report.game_of(str(tmp_path / "c1_race_s0"))
+
+
+def test_arms_at_frame_counts_compare_with_dqn_at_the_same_frames():
+  curves = [{("dqn", "train_running_avg"): [(10.0, 1000, 2.0), (20.0, 3000, 5.0)]},
+            {("muzero", "selfplay_running_avg"): [(10.0, 500, 1.0), (20.0, 1500, 4.0)]},
+            {("muzero", "selfplay_running_avg"): [(10.0, 800, 3.0), (20.0, 2000, 6.0)]}]
+  labels = ["dqn_breakout_s0", "c1_a_s0", "c1_a_s1"]
+  dqn_arm, arm = report.arm_rows(["MinAtar/Breakout"] * 3, curves, labels, [1000, 2000], axis=1)
+  # At 1,000 frames the MuZero runs hold their points at 500 and 800 frames; at 2,000 only the
+  # second run reaches it (the first ends at 1,500); DQN holds 2.0 at both.
+  assert arm["cells"] == [[1.0, 3.0], [6.0]] and arm["dqn"] == [2.0, 2.0]
+  text = report.arms_markdown([dqn_arm, arm], [1000, 2000], "frames")
+  assert "| game | agent | arm | runs | at 1,000 frames | at 2,000 frames |" in text
+  assert "| c1_a | 2 | 2.00 +- 1.00 [1.00, 3.00], 1/2 ahead of 2.00 | 6.00 [6.00, 6.00], 1/1" in text
