@@ -347,8 +347,15 @@ def arms_markdown(rows, seconds: Sequence[float], unit: str = "s") -> str:
 
 def main(argv):
   del argv
+  missing = [w for w in WORKDIRS.value if not os.path.exists(os.path.join(w, "curves.csv"))]
+  if not WORKDIRS.value or missing:
+    sys.exit(f"error: no curves.csv (a finished `bench minatar_dqn` run) in: {', '.join(missing)}"
+             if missing else "error: --workdirs is empty")
+  try:
+    games = [game_of(w) for w in WORKDIRS.value]
+  except ValueError as e:
+    sys.exit(f"error: {e}")
   os.makedirs(OUT.value, exist_ok=True)
-  games = [game_of(w) for w in WORKDIRS.value]
   labels = [os.path.basename(os.path.normpath(w)) for w in WORKDIRS.value]
   own = [read_curves(os.path.join(w, "curves.csv")) for w in WORKDIRS.value]
   curves = with_dqn_of_the_same_game(games, own)

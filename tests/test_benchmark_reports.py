@@ -1,5 +1,9 @@
 """The benchmark reports (MuZero / DQN side by side, Gumbel against pUCT) read their data as
 hand-made examples say."""
+import os
+import subprocess
+import sys
+
 import pytest
 
 from benchmarks import gumbel_report, minatar_dqn_curves, minatar_dqn_report as report
@@ -219,3 +223,16 @@ def test_arms_at_frame_counts_compare_with_dqn_at_the_same_frames():
   text = report.arms_markdown([dqn_arm, arm], [1000, 2000], "frames")
   assert "| game | agent | arm | runs | at 1,000 frames | at 2,000 frames |" in text
   assert "| c1_a | 2 | 2.00 +- 1.00 [1.00, 3.00], 1/2 ahead of 2.00 | 6.00 [6.00, 6.00], 1/1" in text
+
+
+def test_a_workdir_without_curves_is_one_error_line(tmp_path):
+  (tmp_path / "c1_a_s0").mkdir()
+  script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "benchmarks", "minatar_dqn_report.py")
+  r = subprocess.run([sys.executable, script, f"--out={tmp_path}/out",
+                      f"--workdirs={tmp_path}/c1_a_s0"], capture_output=True, text=True,
+                     timeout=120)
+  assert r.returncode != 0 and "Traceback" not in r.stderr
+  assert r.stderr.strip().splitlines() == [
+      f"error: no curves.csv (a finished `bench minatar_dqn` run) in: {tmp_path}/c1_a_s0"]
+  assert not (tmp_path / "out").exists()
