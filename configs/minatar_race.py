@@ -10,17 +10,18 @@ wall-clock on 2 cores (issue 12), one config with the game as its argument:
     (weight 8), stronger root noise (Dirichlet alpha 1, fraction 0.5) and an unroll of 3
     steps instead of 5. At 600 s on one core, seven runs: 15.7-30.2, mean 22.8 (five ahead
     of DQN's 21.0; greedy 18.8-32.5, mean 25.8), against 17.7 with the unroll of 5 (three
-    runs; 18.6 on two cores); behind DQN at 360 s on the mean (17.1 against 18.5),
-    ahead at 120, 240 and 480 s (docs/minatar_dqn_s22/). Not better
-    (docs/minatar_dqn_s19/ to s22/): consistency weight 16, projection heads, TD(lambda)
-    0.95 or 0.5, replays of 3,000 or 1,500 sequences, priority exponent 0.6, value loss
-    weight 1, 48 simulations, an annealed acting epsilon, reanalyse, Gumbel MuZero, an
-    unroll of 2;
-  * breakout: configs/minatar_convmlp.py with an unroll of 3 steps: one core, three seeds
-    side by side with three of the unroll of 5, ahead of the mean of three DQN runs at every
-    mark (4.73 against 4.21 at 360 s, where the unroll of 5 was at 4.10; 5.71 at 600 s
-    against DQN's final 4.96), docs/minatar_dqn_s23/. The consistency settings of
-    space_invaders were no better on Breakout (docs/minatar_dqn_s19/, one seed each);
+    runs); against the mean of three DQN runs (docs/minatar_dqn_s23/) ahead at 120 and 240 s,
+    behind at 360 s (17.1 against 18.7), level at 480 s (20.3 against 20.6), ahead of
+    DQN's final 21.4 at 600 s. On two cores (three runs) it is no better: 18.5 at 600 s.
+    Not better (docs/minatar_dqn_s19/ to s23/): consistency weight 16, projection heads,
+    TD(lambda) 0.95 or 0.5, replays of 3,000 or 1,500 sequences, priority exponent 0.6,
+    value loss weight 1, 48 or 8 simulations, an annealed acting epsilon, reanalyse, Gumbel
+    MuZero, an unroll of 2, an earlier temperature schedule;
+  * breakout: configs/minatar_convmlp.py with an unroll of 3 steps: on one core, five runs
+    (three side by side with three of the unroll of 5) ahead of the mean of three DQN runs
+    on the mean at every mark (4.70 against 4.21 at 360 s, where the unroll of 5 was at
+    4.10; 5.52 at 600 s against DQN's final 4.96), docs/minatar_dqn_s23/. The consistency
+    settings of space_invaders were no better on Breakout (docs/minatar_dqn_s19/);
   * freeway, seaquest: configs/minatar_convmlp.py (docs/minatar_dqn_s17/, s19/).
 """
 import importlib.util
