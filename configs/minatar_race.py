@@ -18,8 +18,8 @@ wall-clock on 2 cores (issue 12), one config with the game as its argument:
     value loss weight 1, 48 or 8 simulations, an annealed acting epsilon, reanalyse, Gumbel
     MuZero, an unroll of 2, an earlier temperature schedule;
   * breakout: configs/minatar_convmlp.py with an unroll of 3 steps: on one core, five runs
-    (three side by side with three of the unroll of 5) ahead of the mean of three DQN runs
-    on the mean at every mark (4.70 against 4.21 at 360 s, where the unroll of 5 was at
+    (three side by side with three of the unroll of 5) ahead of three DQN runs, mean
+    against mean, at every mark (4.70 against 4.21 at 360 s, where the unroll of 5 was at
     4.10; 5.52 at 600 s against DQN's final 4.96), docs/minatar_dqn_s23/. The consistency
     settings of space_invaders were no better on Breakout (docs/minatar_dqn_s19/);
   * freeway, seaquest: configs/minatar_convmlp.py (docs/minatar_dqn_s17/, s19/).
