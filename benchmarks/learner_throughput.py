@@ -7,7 +7,8 @@ side by side with another checkout of the project (e.g. the code before a change
 
 Two measurements per code version, each in a fresh process with one TF thread:
   isolation  Learner.learn_from on one synthetic batch (sequences with episode
-             ends and padding), repeated: the whole update without Reverb;
+             ends and padding), repeated: the whole update without Reverb (with
+             learner.steps_per_call K > 1: K copies of it per call);
   replayed   Learner.run over a local Reverb server filled with those
              sequences (sampling, the update, priority updates, publishing),
              timed from the first step's end to the last's (not the checkpoint
@@ -131,12 +132,17 @@ def measure(config, seconds):
   out = {}
   learner = Learner(learner_from(config), shape, num_actions, tempfile.mkdtemp(), client=None)
   sample = as_sample(data)
+  # learner.steps_per_call steps a call (one at a time in a version without it), each
+  # call's metrics read back as Learner.learn_from does.
+  k = getattr(learner.config, "steps_per_call", 1)
+  learn = (lambda: learner.learn_from(sample)) if k == 1 else (
+      lambda: {key: float(v) for key, v in learner._update_many([sample] * k).items()})  # pylint: disable=protected-access
   for _ in range(3):
-    learner.learn_from(sample)  # compiles
+    learn()  # compiles
   done, start = 0, time.perf_counter()
   while time.perf_counter() - start < seconds:
-    learner.learn_from(sample)
-    done += 1
+    learn()
+    done += k
   out["isolation"] = done / (time.perf_counter() - start)
 
   # Replayed: a local server whose limiter never blocks the learner.

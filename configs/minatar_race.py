@@ -13,6 +13,8 @@ wall-clock on 2 cores (issue 12), one config with the game as its argument:
     runs); against the mean of three DQN runs (docs/minatar_dqn_s23/) ahead at 120 and 240 s,
     behind at 360 s (17.1 against 18.7), level at 480 s (20.3 against 20.6), ahead of
     DQN's final 21.4 at 600 s. On two cores (three runs) it is no better: 18.5 at 600 s.
+    On a host at half that speed (session 24, docs/minatar_dqn_s24/) every run was ahead of
+    DQN's at every mark (9.9 against 6.0 at 360 s, three runs against one).
     Not better (docs/minatar_dqn_s19/ to s23/): consistency weight 16, projection heads,
     TD(lambda) 0.95 or 0.5, replays of 3,000 or 1,500 sequences, priority exponent 0.6,
     value loss weight 1, 48 or 8 simulations, an annealed acting epsilon, reanalyse, Gumbel
@@ -23,6 +25,8 @@ wall-clock on 2 cores (issue 12), one config with the game as its argument:
     4.10; 5.52 at 600 s against DQN's final 4.96), docs/minatar_dqn_s23/. The consistency
     settings of space_invaders were no better on Breakout (docs/minatar_dqn_s19/);
   * freeway, seaquest: configs/minatar_convmlp.py (docs/minatar_dqn_s17/, s19/).
+Every game runs 10 learner steps per compiled call (configs/minatar_convmlp.py; measured on
+SpaceInvaders only: 1.17x the learner steps in 11 minutes on one core, docs/minatar_dqn_s24/).
 """
 import importlib.util
 import os

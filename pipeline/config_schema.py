@@ -123,6 +123,11 @@ def base_config() -> ml_collections.ConfigDict:
   c.learner.search_update_rate = 0.1
   c.learner.target_update_every = 1
   c.learner.publish_every = 10       # learner steps between publishes
+  # Learner steps per compiled call (TrainStep.many): the same updates, in order, with
+  # one call's Python and executor overhead (~2 ms on a CPU core) for all of them and
+  # one priority update; a call ends at every publish and milestone. Evaluations
+  # (evaluate.every_steps) run after the call that holds their step.
+  c.learner.steps_per_call = 1
   c.learner.checkpoint_every_seconds = 60.0
   c.learner.keep_checkpoints = 3     # newest checkpoints kept (0: all, for the analyses)
   # N > 0: also N checkpoints evenly spaced over training, at steps k * num_steps / N
@@ -219,7 +224,8 @@ _POSITIVE = (
     "network.latent_size", "network.value_support", "network.reward_support",
     "search.num_simulations", "replay.max_size", "replay.sequence_length",
     "learner.batch_size", "learner.unroll_steps", "learner.num_steps",
-    "learner.learning_rate", "actors.num_actors", "actors.envs_per_actor",
+    "learner.learning_rate", "learner.steps_per_call", "learner.publish_every",
+    "actors.num_actors", "actors.envs_per_actor",
     "evaluate.num_episodes", "evaluate.num_envs", "evaluate.num_simulations",
     "consistency.projection_hidden",
     "past_policies.interval", "past_policies.size", "scoring.final_episodes",

@@ -161,6 +161,7 @@ class LearnerConfig:
   publish_target: bool = False  # also publish the target parameters (for reanalyse)
   update_priorities: bool = True  # send new priorities to Reverb (not for a queue)
   consistency: Optional[ConsistencyConfig] = None  # None: the loss is off
+  steps_per_call: int = 1       # learner steps per compiled call (learner.steps_per_call)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -306,7 +307,7 @@ def learner_from(config) -> LearnerConfig:
       publish_every=lc.publish_every, checkpoint_every_seconds=lc.checkpoint_every_seconds,
       keep_checkpoints=lc.keep_checkpoints, milestone_checkpoints=lc.milestone_checkpoints,
       publish_target=bool(config.reanalyse.enabled),
-      update_priorities=config.replay.kind != "queue",
+      update_priorities=config.replay.kind != "queue", steps_per_call=lc.steps_per_call,
       consistency=(ConsistencyConfig(weight=config.consistency.weight,
                                      projection_size=config.consistency.projection_size,
                                      projection_hidden=config.consistency.projection_hidden)

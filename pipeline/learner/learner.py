@@ -28,7 +28,7 @@ import json
 import os
 import shutil
 import time
-from typing import Callable, Optional
+from typing import Callable, List, Optional
 
 import tensorflow as tf
 
@@ -128,21 +128,38 @@ class Learner:
       self._pending.result()
       self._pending = None
 
-  def _mutate_priorities(self, keys: tf.Tensor, priorities: tf.Tensor) -> None:
-    updates = dict(zip(keys.numpy().tolist(), priorities.numpy().tolist()))
+  def _mutate_priorities(self, keys: List[tf.Tensor], priorities: List[tf.Tensor]) -> None:
+    """Each step's keys [B] and priorities [B], in order (a later step's wins)."""
+    updates = {}
+    for step_keys, step_priorities in zip(keys, priorities):
+      updates.update(zip(step_keys.numpy().tolist(), step_priorities.numpy().tolist()))
     self.conn.call("update priorities", lambda c: c.mutate_priorities(REPLAY, updates))
 
-  def _update(self, sample) -> dict:
-    """One compiled step from a ReplaySample ([B, L, ...] fields) or a pair (replay
-    [B - Br, L, ...], reanalysed [Br, L, ...]); metrics stay tensors."""
+  @staticmethod
+  def _arguments(sample):
+    """TrainStep's arguments for a ReplaySample ([B, L, ...] fields) or a pair (replay
+    [B - Br, L, ...], reanalysed [Br, L, ...]), and the replay part."""
     replay, fresh = (sample, None) if hasattr(sample, "data") else sample
-    metrics, priorities = self.train_step(replay.data, replay.info.probability,
-                                          replay.info.table_size,
-                                          None if fresh is None else fresh.data)
+    return (replay.data, replay.info.probability, replay.info.table_size,
+            None if fresh is None else fresh.data), replay
+
+  def _update(self, sample) -> dict:
+    """One compiled step from a sample (see _arguments); metrics stay tensors."""
+    return self._update_many([sample])
+
+  def _update_many(self, samples) -> dict:
+    """len(samples) steps in one call (TrainStep.many), in order; one priority update
+    for all their replay sequences; the last step's metrics, as tensors."""
+    arguments, replays = zip(*[self._arguments(sample) for sample in samples])
+    if len(samples) == 1:
+      metrics, priorities = self.train_step(*arguments[0])
+      priorities = [priorities]
+    else:
+      metrics, priorities = self.train_step.many(arguments)
     if self.conn is not None and self.config.update_priorities:
       self._wait_for_priorities()
-      self._pending = self._priorities.submit(self._mutate_priorities, replay.info.key,
-                                              priorities)
+      keys = [replay.info.key for replay in replays]
+      self._pending = self._priorities.submit(self._mutate_priorities, keys, priorities)
     return metrics
 
   def learn_from(self, sample) -> dict:
@@ -175,11 +192,20 @@ class Learner:
           self.conn.wait_until_available(f"sample ({type(e).__name__})")
         iterator = iter(dataset)
 
+  def _steps_in_next_call(self, step: int, last_step: int) -> int:
+    """learner.steps_per_call, cut so that a call ends at every publish, milestone
+    and the last step (they see the parameters of their own step)."""
+    lc = self.config
+    ends = [last_step, step + lc.publish_every - step % lc.publish_every]
+    ends += [m for m in self.milestones if m > step]
+    return max(1, min([lc.steps_per_call] + [end - step for end in ends]))
+
   def run(self, dataset: tf.data.Dataset, should_stop: Callable[[int], bool] = lambda step: False,
           on_log: Callable[[dict], None] = lambda m: None, log_every_seconds: float = 10.0,
           after_step: Callable[[int], None] = lambda step: None):
     """Trains until config.training_steps (or should_stop(step)), checkpointing
-    as it goes; after_step(step) runs between steps (e.g. an evaluation). The
+    as it goes; after_step(step) runs between steps (e.g. an evaluation), or with
+    learner.steps_per_call > 1 for each step of a call after the call. The
     dataset prefetches the next batch while a step runs. A stop request while
     the replay server is away (connection.Stopped) saves the learner's
     checkpoint (not the replay's) and returns."""
@@ -202,21 +228,27 @@ class Learner:
     step = int(self.step.numpy())
     rate = progress.Rate(step)
     while step < last_step and not should_stop(step):
-      sample, iterator = self._next(iterator, dataset)
-      self.iterator = iterator  # kept: see errors.run_job (its destruction can block)
-      if sample is None:  # no new data within the rate limiter's time-out
+      samples = []
+      for _ in range(self._steps_in_next_call(step, last_step)):
+        sample, iterator = self._next(iterator, dataset)
+        self.iterator = iterator  # kept: see errors.run_job (its destruction can block)
+        if sample is None:  # no new data within the rate limiter's time-out
+          break
+        samples.append(sample)
+      if not samples:
         if time.time() - last_log >= log_every_seconds:
           on_log({"waiting_for_data": 1.0})
           last_log = time.time()
         continue
-      metrics = self._update(sample)
-      step += 1
-      if step % lc.publish_every == 0:
-        self.publish()
-      if step in self.milestones:  # kept for good, outside the manager's rotation
-        self._wait_for_priorities()
-        self.checkpoint.write(checkpointing.milestone_prefix(self.workdir, step))
-      after_step(step)
+      metrics = self._update_many(samples)
+      first, step = step + 1, step + len(samples)
+      for done in range(first, step + 1):  # a call ends at every publish and milestone
+        if done % lc.publish_every == 0:
+          self.publish()
+        if done in self.milestones:  # kept for good, outside the manager's rotation
+          self._wait_for_priorities()
+          self.checkpoint.write(checkpointing.milestone_prefix(self.workdir, done))
+        after_step(done)
       now = time.time()
       if now - last_log >= log_every_seconds:
         metrics = {k: float(v) for k, v in metrics.items()}
