@@ -124,7 +124,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.learner.target_update_every = 1
   c.learner.publish_every = 10       # learner steps between publishes
   # Learner steps per compiled call (TrainStep.many): the same updates, in order, with
-  # one call's Python and executor overhead (~2 ms on a CPU core) for all of them and
+  # one call's Python and executor overhead for all of them (BENCHMARKS.md) and
   # one priority update; a call ends at every publish and milestone. Evaluations
   # (evaluate.every_steps) run after the call that holds their step.
   c.learner.steps_per_call = 1

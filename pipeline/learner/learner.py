@@ -143,13 +143,10 @@ class Learner:
     return (replay.data, replay.info.probability, replay.info.table_size,
             None if fresh is None else fresh.data), replay
 
-  def _update(self, sample) -> dict:
-    """One compiled step from a sample (see _arguments); metrics stay tensors."""
-    return self._update_many([sample])
-
   def _update_many(self, samples) -> dict:
-    """len(samples) steps in one call (TrainStep.many), in order; one priority update
-    for all their replay sequences; the last step's metrics, as tensors."""
+    """len(samples) steps in one call (TrainStep.many; one sample: TrainStep.__call__),
+    in order; one priority update for all their replay sequences; the last step's
+    metrics, as tensors."""
     arguments, replays = zip(*[self._arguments(sample) for sample in samples])
     if len(samples) == 1:
       metrics, priorities = self.train_step(*arguments[0])
@@ -163,8 +160,8 @@ class Learner:
     return metrics
 
   def learn_from(self, sample) -> dict:
-    """One update (see _update); metrics as floats."""
-    metrics = {k: float(v) for k, v in self._update(sample).items()}
+    """One update (see _update_many); metrics as floats."""
+    metrics = {k: float(v) for k, v in self._update_many([sample]).items()}
     self._wait_for_priorities()
     return metrics
 
