@@ -15,16 +15,23 @@ wall-clock on 2 cores (issue 12), one config with the game as its argument:
     DQN's final 21.4 at 600 s. On two cores (three runs) it is no better: 18.5 at 600 s.
     On a host at half that speed (session 24, docs/minatar_dqn_s24/) every run was ahead of
     DQN's at every mark (9.9 against 6.0 at 360 s, three runs against one).
+    With ten steps a call on a host of session 23's speed (session 25,
+    docs/minatar_dqn_s25/), three runs against three of DQN: ahead at 120 and 240 s, behind
+    from 360 s (16.0 against 17.2; 18.1 against DQN's final 21.3 at ~600 s), and behind by
+    frames from ~85k.
     Not better (docs/minatar_dqn_s19/ to s23/): consistency weight 16, projection heads,
     TD(lambda) 0.95 or 0.5, replays of 3,000 or 1,500 sequences, priority exponent 0.6,
     value loss weight 1, 48 or 8 simulations, an annealed acting epsilon, reanalyse, Gumbel
-    MuZero, an unroll of 2, an earlier temperature schedule;
+    MuZero, an unroll of 2, an earlier temperature schedule; a later one (session 25:
+    better at 600 s, worse at 360 s);
   * breakout: configs/minatar_convmlp.py with an unroll of 3 steps: on one core, five runs
     (three side by side with three of the unroll of 5) ahead of three DQN runs, mean
     against mean, at every mark (4.70 against 4.21 at 360 s, where the unroll of 5 was at
     4.10; 5.52 at 600 s against DQN's final 4.96), docs/minatar_dqn_s23/. The consistency
     settings of space_invaders were no better on Breakout (docs/minatar_dqn_s19/);
   * freeway, seaquest: configs/minatar_convmlp.py (docs/minatar_dqn_s17/, s19/).
+With ten steps a call (session 25, one run each against one of DQN): Breakout ahead at every
+mark, Seaquest ahead to 360 s and level by 600 s.
 Every game runs 10 learner steps per compiled call (configs/minatar_convmlp.py; measured on
 SpaceInvaders only: 1.17x the learner steps in 11 minutes on one core, docs/minatar_dqn_s24/).
 """
