@@ -13,6 +13,12 @@ Two measurements per code version, each in a fresh process with one TF thread:
              sequences (sampling, the update, priority updates, publishing),
              timed from the first step's end to the last's (not the checkpoint
              Learner.run writes when it ends).
+With learner.steps_per_call K > 1 it also times the first call of each shorter
+length 1..K-1 (partial_call_trace_seconds: their sum). Learner.run cuts a call
+short at a rate-limiter time-out (and at a publish or milestone off a multiple
+of K), and each new length traces TrainStep.many once: this is the most that
+costs a learner process, once.
+A config file may take its argument as in the pipeline: configs/minatar_race.py:space_invaders.
 With --compare the two versions alternate for --rounds rounds (sharing the
 machine's noise); medians and the ratio ours / theirs are printed as JSON.
 --set KEY=VALUE overrides apply where the version knows the key.
@@ -41,10 +47,11 @@ WORKER = flags.DEFINE_bool("worker", False, "Internal: measure this process's co
 
 
 def load_config(path, sets):
+  path, _, argument = path.partition(":")
   spec = importlib.util.spec_from_file_location("cfg", path)
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)
-  config = module.get_config()
+  config = module.get_config(argument) if argument else module.get_config()
   applied = []
   for item in sets:
     key, value = item.split("=", 1)
@@ -144,6 +151,12 @@ def measure(config, seconds):
     learn()
     done += k
   out["isolation"] = done / (time.perf_counter() - start)
+  traced = 0.0
+  for n in range(1, k):  # each shorter call length's first call: its one-time trace
+    start = time.perf_counter()
+    {key: float(v) for key, v in learner._update_many([sample] * n).items()}  # pylint: disable=protected-access
+    traced += time.perf_counter() - start
+  out["partial_call_trace_seconds"] = traced
 
   # Replayed: a local server whose limiter never blocks the learner.
   config.replay.samples_per_insert = 1e9
@@ -221,7 +234,8 @@ def main(argv):
     print("RESULT " + json.dumps(dict(result, applied=applied)), flush=True)
     return
   here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-  config_path = os.path.abspath(CONFIG.value)
+  path, colon, argument = CONFIG.value.partition(":")
+  config_path = os.path.abspath(path) + colon + argument
   passed = [f"--config={config_path}", f"--seconds={SECONDS.value}"] + \
       [f"--set={s}" for s in SETS.value]
   versions = {"ours": here}
@@ -238,6 +252,8 @@ def main(argv):
     for kind in ("isolation", "replayed"):
       summary[f"{name}_{kind}_steps_per_second"] = round(
           float(np.median([x[kind] for x in runs])), 2)
+    summary[f"{name}_partial_call_trace_seconds"] = round(
+        float(np.median([x.get("partial_call_trace_seconds", 0.0) for x in runs])), 2)
     summary[f"{name}_applied"] = runs[0]["applied"]
   if COMPARE.value:
     for kind in ("isolation", "replayed"):
