@@ -24,14 +24,19 @@ wall-clock on 2 cores (issue 12), one config with the game as its argument:
     value loss weight 1, 48 or 8 simulations, an annealed acting epsilon, reanalyse, Gumbel
     MuZero, an unroll of 2, an earlier temperature schedule; a later one (session 25:
     better at 600 s, worse at 360 s), every start of a sequence trained (session 25);
+    uniform replay, an acting epsilon of 0.1 from 20% of the steps (session 26). The
+    temperature's 0.25 moved to 40% (session 26, three runs): level at 360-480 s, 19.2
+    against 18.1 at 600 s, greedy 28.9 against 21.6 (DQN 27.5), docs/minatar_dqn_s26/;
   * breakout: configs/minatar_convmlp.py with an unroll of 3 steps: on one core, five runs
     (three side by side with three of the unroll of 5) ahead of three DQN runs, mean
     against mean, at every mark (4.70 against 4.21 at 360 s, where the unroll of 5 was at
     4.10; 5.52 at 600 s against DQN's final 4.96), docs/minatar_dqn_s23/. The consistency
     settings of space_invaders were no better on Breakout (docs/minatar_dqn_s19/);
   * freeway, seaquest: configs/minatar_convmlp.py (docs/minatar_dqn_s17/, s19/).
-With ten steps a call (session 25, docs/minatar_dqn_s25/): Breakout ahead at every mark (one
-run against one of DQN), Seaquest ahead of DQN's mean at every mark (two against two).
+With ten steps a call (sessions 25-26 on one host, docs/minatar_dqn_s26/, two runs against two
+of DQN per game): Breakout, Asterix and Seaquest ahead of DQN's mean at every mark; Freeway
+level by the running average to 480 s and far ahead in greedy play (16.1 against 2.4);
+SpaceInvaders behind from 360 s (four runs against three).
 Every game runs 10 learner steps per compiled call (configs/minatar_convmlp.py; measured on
 SpaceInvaders only: 1.17x the learner steps in 11 minutes on one core, docs/minatar_dqn_s24/).
 """
