@@ -25,8 +25,8 @@ wall-clock on 2 cores (issue 12), one config with the game as its argument:
     MuZero, an unroll of 2, an earlier temperature schedule; a later one (session 25:
     better at 600 s, worse at 360 s), every start of a sequence trained (session 25);
     uniform replay, an acting epsilon of 0.1 from 20% of the steps (session 26). The
-    temperature's 0.25 moved to 40% (session 26, three runs): level at 360-480 s, 19.2
-    against 18.1 at 600 s, greedy 28.9 against 21.6 (DQN 27.5), docs/minatar_dqn_s26/;
+    temperature's 0.25 moved to 40% (session 26, five runs): lower at 360 s (14.8 against
+    15.9), level at 480-600 s, greedy 26.8 against 21.6 (DQN 27.5), docs/minatar_dqn_s26/;
   * breakout: configs/minatar_convmlp.py with an unroll of 3 steps: on one core, five runs
     (three side by side with three of the unroll of 5) ahead of three DQN runs, mean
     against mean, at every mark (4.70 against 4.21 at 360 s, where the unroll of 5 was at
